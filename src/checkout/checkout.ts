@@ -1,0 +1,360 @@
+import type Stripe from 'stripe';
+import * as z from 'zod/mini';
+import { MarketplaceError } from '../errors.js';
+import { type Context, callStorage, callStripe } from '../context.js';
+import { assertChargeAmount, MAX_AMOUNT } from '../money/currencies.js';
+import { computeCommission } from '../money/commission.js';
+import { canReceiveTransfers } from '../onboarding/status.js';
+import { refreshVendor, requireVendor } from '../onboarding/onboarding.js';
+import type { OrderRecord, OrderStatus, VendorRecord } from '../storage/types.js';
+import { lazy, parseWith } from '../util/validate.js';
+import { idSchema } from '../util/schemas.js';
+
+interface CheckoutCommon {
+  /** The platform's id for the order. One order id is one payment: repeating a call returns the same payment. */
+  orderId: string;
+  /** The vendor who receives the money (minus the commission). */
+  vendorId: string;
+  /** Lower-case or upper-case ISO code. */
+  currency: string;
+  /** String metadata stored on the order and sent to Stripe (alongside `order_id` and `vendor_id`). */
+  metadata?: Record<string, string>;
+  /** Prefills the customer's email (Checkout) or sets the receipt email (PaymentIntent). */
+  customerEmail?: string;
+  /**
+   * Makes the vendor the merchant of record (`on_behalf_of`). The vendor's account then needs the
+   * `card_payments` capability, which `onboardVendor` does not request.
+   */
+  onBehalfOf?: boolean;
+}
+
+/** An embedded checkout: a PaymentIntent confirmed in the browser with the Payment Element. */
+export interface EmbeddedCheckoutInput extends CheckoutCommon {
+  mode?: 'embedded';
+  /** The charge amount in the currency's minor unit (2000 = £20.00; 5000 = ¥5000). */
+  amount: number;
+  description?: string;
+}
+
+export interface LineItem {
+  name: string;
+  /** Unit price in the currency's minor unit. */
+  unitAmount: number;
+  quantity: number;
+}
+
+/** A hosted checkout: a Stripe Checkout Session the customer is redirected to. */
+export interface HostedCheckoutInput extends CheckoutCommon {
+  mode: 'hosted';
+  lineItems: LineItem[];
+  successUrl: string;
+  cancelUrl: string;
+}
+
+export type CheckoutInput = EmbeddedCheckoutInput | HostedCheckoutInput;
+
+interface CheckoutResultCommon {
+  orderId: string;
+  /** The vendor's connected account that receives the transfer. */
+  accountId: string;
+  /** The charge amount in minor units. */
+  amount: number;
+  currency: string;
+  /** The platform's commission, sent as `application_fee_amount`. */
+  applicationFeeAmount: number;
+  /** `amount - applicationFeeAmount`. */
+  vendorAmount: number;
+  /** The order's status in storage. */
+  status: OrderStatus;
+}
+
+export interface EmbeddedCheckoutResult extends CheckoutResultCommon {
+  mode: 'embedded';
+  paymentIntentId: string;
+  /** Pass to Stripe.js (`elements({ clientSecret })`). Do not log or store it. */
+  clientSecret: string;
+}
+
+export interface HostedCheckoutResult extends CheckoutResultCommon {
+  mode: 'hosted';
+  /** Stripe creates the PaymentIntent when the customer pays; until then this is null. */
+  paymentIntentId: string | null;
+  sessionId: string;
+  /** The Checkout page. Null when the session is already complete or expired (a repeated call after payment). */
+  url: string | null;
+}
+
+export type CheckoutResult = EmbeddedCheckoutResult | HostedCheckoutResult;
+
+const metadataSchema = () =>
+  z.optional(
+    z.record(z.string().check(z.minLength(1), z.maxLength(40)), z.string().check(z.maxLength(500))),
+  );
+
+const commonShape = () => ({
+  orderId: idSchema(),
+  vendorId: idSchema(),
+  currency: z.string(),
+  metadata: metadataSchema(),
+  customerEmail: z.optional(z.string().check(z.email())),
+  onBehalfOf: z.optional(z.boolean()),
+});
+
+const embeddedSchema = lazy(() =>
+  z.strictObject({
+    ...commonShape(),
+    mode: z.optional(z.literal('embedded')),
+    amount: z.number(),
+    description: z.optional(z.string().check(z.maxLength(1000))),
+  }),
+);
+
+const hostedSchema = lazy(() =>
+  z.strictObject({
+    ...commonShape(),
+    mode: z.literal('hosted'),
+    lineItems: z
+      .array(
+        z.strictObject({
+          name: z.string().check(z.minLength(1), z.maxLength(250)),
+          unitAmount: z.number(),
+          quantity: z.number(),
+        }),
+      )
+      .check(z.minLength(1), z.maxLength(100)),
+    successUrl: z.url(),
+    cancelUrl: z.url(),
+  }),
+);
+
+const RESERVED_METADATA = ['order_id', 'vendor_id'];
+
+function validate(input: CheckoutInput) {
+  const isHosted = typeof input === 'object' && input !== null && (input as { mode?: unknown }).mode === 'hosted';
+  if (isHosted) {
+    const data = parseWith(hostedSchema(), input, 'createCheckout');
+    data.lineItems.forEach((item, i) => {
+      if (!Number.isSafeInteger(item.unitAmount) || item.unitAmount <= 0) {
+        throw new MarketplaceError('INVALID_INPUT', `createCheckout: lineItems.${i}.unitAmount must be a positive integer in minor units`, {
+          details: { param: `lineItems.${i}.unitAmount` },
+        });
+      }
+      if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
+        throw new MarketplaceError('INVALID_INPUT', `createCheckout: lineItems.${i}.quantity must be a positive integer`, {
+          details: { param: `lineItems.${i}.quantity` },
+        });
+      }
+      if (item.unitAmount * item.quantity > MAX_AMOUNT) {
+        throw new MarketplaceError('INVALID_INPUT', `createCheckout: lineItems.${i} totals more than Stripe's 8-digit limit`, {
+          details: { param: `lineItems.${i}` },
+        });
+      }
+    });
+    const amount = data.lineItems.reduce((sum, item) => sum + item.unitAmount * item.quantity, 0);
+    const info = assertChargeAmount(amount, data.currency, 'the line items total');
+    for (const [i, item] of data.lineItems.entries()) {
+      if (item.unitAmount % info.multipleOf !== 0) {
+        throw new MarketplaceError('INVALID_INPUT', `createCheckout: lineItems.${i}.unitAmount must be a multiple of ${info.multipleOf} in ${info.code.toUpperCase()}`, {
+          details: { param: `lineItems.${i}.unitAmount` },
+        });
+      }
+    }
+    return { ...data, mode: 'hosted' as const, amount, currency: info.code };
+  }
+  const data = parseWith(embeddedSchema(), input, 'createCheckout');
+  const info = assertChargeAmount(data.amount, data.currency);
+  return { ...data, mode: 'embedded' as const, currency: info.code };
+}
+
+type Validated = ReturnType<typeof validate>;
+
+function assertNoConflict(order: OrderRecord, data: Validated): void {
+  const differences: string[] = [];
+  if (order.mode !== data.mode) differences.push(`mode ${order.mode} -> ${data.mode}`);
+  if (order.amount !== data.amount) differences.push(`amount ${order.amount} -> ${data.amount}`);
+  if (order.currency !== data.currency) differences.push(`currency ${order.currency} -> ${data.currency}`);
+  if (order.vendorId !== data.vendorId) differences.push(`vendorId "${order.vendorId}" -> "${data.vendorId}"`);
+  if (differences.length > 0) {
+    throw new MarketplaceError(
+      'ORDER_CONFLICT',
+      `order "${order.orderId}" already exists with different terms (${differences.join(', ')}); use a new orderId for a new payment`,
+      { details: { orderId: order.orderId, differences } },
+    );
+  }
+}
+
+async function readyVendor(ctx: Context, vendorId: string): Promise<VendorRecord> {
+  let vendor = await requireVendor(ctx, vendorId);
+  // Stored state can lag behind Stripe (a missed webhook): ask Stripe before refusing.
+  if (!canReceiveTransfers(vendor)) vendor = await refreshVendor(ctx, vendor);
+  if (!canReceiveTransfers(vendor)) {
+    throw new MarketplaceError(
+      'VENDOR_NOT_READY',
+      `vendor "${vendorId}" cannot receive transfers yet (status ${vendor.status}, transfers capability ${vendor.transfersCapability})`,
+      { details: { vendorId, status: vendor.status, transfersCapability: vendor.transfersCapability } },
+    );
+  }
+  return vendor;
+}
+
+/** The idempotency key for the payment of one order. */
+export function checkoutIdempotencyKey(orderId: string): string {
+  return `checkout:${orderId}`;
+}
+
+export async function createCheckout(ctx: Context, input: CheckoutInput): Promise<CheckoutResult> {
+  const data = validate(input);
+  const userMetadata = data.metadata ?? {};
+  for (const key of RESERVED_METADATA) {
+    if (key in userMetadata) {
+      throw new MarketplaceError('INVALID_INPUT', `createCheckout: metadata.${key} is set by the library`, {
+        details: { param: `metadata.${key}` },
+      });
+    }
+  }
+
+  let order = await callStorage('read the order', () => ctx.storage.getOrder(data.orderId));
+  if (order) {
+    assertNoConflict(order, data);
+    const replay = await resume(ctx, order);
+    if (replay) return replay;
+  } else {
+    const vendor = await readyVendor(ctx, data.vendorId);
+    const fee = await computeCommission(ctx.commission, {
+      amount: data.amount,
+      currency: data.currency,
+      vendorId: vendor.vendorId,
+      accountId: vendor.accountId,
+      orderId: data.orderId,
+      metadata: userMetadata,
+    });
+    const now = ctx.now();
+    const record: OrderRecord = {
+      orderId: data.orderId,
+      vendorId: vendor.vendorId,
+      accountId: vendor.accountId,
+      mode: data.mode,
+      amount: data.amount,
+      currency: data.currency,
+      applicationFeeAmount: fee,
+      vendorAmount: data.amount - fee,
+      status: 'pending',
+      paymentIntentId: null,
+      checkoutSessionId: null,
+      chargeId: null,
+      amountRefunded: 0,
+      dispute: null,
+      lastPaymentError: null,
+      description: data.mode === 'embedded' ? (data.description ?? null) : null,
+      metadata: userMetadata,
+      createdAt: now,
+      updatedAt: now,
+    };
+    // Record the order before calling Stripe, so that a concurrent call with other terms is caught.
+    const inserted = await callStorage('store the order', () => ctx.storage.insertOrder(record));
+    order = inserted.order;
+    if (!inserted.created) assertNoConflict(order, data);
+  }
+  // The order is stored; every retry sends the stored terms with the same key, so Stripe creates one payment.
+  return data.mode === 'hosted' ? createSession(ctx, order, data) : createIntent(ctx, order, data);
+}
+
+/** Returns the payment already created for a stored order, or null when none was recorded yet. */
+async function resume(ctx: Context, order: OrderRecord): Promise<CheckoutResult | null> {
+  if (order.mode === 'embedded' && order.paymentIntentId) {
+    const id = order.paymentIntentId;
+    const intent = await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id));
+    return embeddedResult(order, intent);
+  }
+  if (order.mode === 'hosted' && order.checkoutSessionId) {
+    const id = order.checkoutSessionId;
+    const session = await callStripe('checkout.sessions.retrieve', () => ctx.stripe.checkout.sessions.retrieve(id));
+    return hostedResult(order, session);
+  }
+  return null;
+}
+
+function orderMetadata(order: OrderRecord): Record<string, string> {
+  return { ...order.metadata, order_id: order.orderId, vendor_id: order.vendorId };
+}
+
+async function createIntent(ctx: Context, order: OrderRecord, data: Validated): Promise<EmbeddedCheckoutResult> {
+  const params: Stripe.PaymentIntentCreateParams = {
+    amount: order.amount,
+    currency: order.currency,
+    application_fee_amount: order.applicationFeeAmount,
+    transfer_data: { destination: order.accountId },
+    automatic_payment_methods: { enabled: true },
+    metadata: orderMetadata(order),
+  };
+  if (order.description) params.description = order.description;
+  if (data.customerEmail) params.receipt_email = data.customerEmail;
+  if (data.onBehalfOf) params.on_behalf_of = order.accountId;
+  const intent = await callStripe('paymentIntents.create', () =>
+    ctx.stripe.paymentIntents.create(params, { idempotencyKey: checkoutIdempotencyKey(order.orderId) }),
+  );
+  const updated = await callStorage('record the PaymentIntent', () =>
+    ctx.storage.updateOrder(order.orderId, { patch: { paymentIntentId: intent.id }, now: ctx.now() }),
+  );
+  return embeddedResult(updated.order ?? order, intent);
+}
+
+async function createSession(ctx: Context, order: OrderRecord, data: Validated): Promise<HostedCheckoutResult> {
+  if (data.mode !== 'hosted') throw new Error('unreachable');
+  const paymentIntentData: Stripe.Checkout.SessionCreateParams.PaymentIntentData = {
+    application_fee_amount: order.applicationFeeAmount,
+    transfer_data: { destination: order.accountId },
+    metadata: orderMetadata(order),
+  };
+  if (data.onBehalfOf) paymentIntentData.on_behalf_of = order.accountId;
+  const params: Stripe.Checkout.SessionCreateParams = {
+    mode: 'payment',
+    line_items: data.lineItems.map((item) => ({
+      price_data: { currency: order.currency, unit_amount: item.unitAmount, product_data: { name: item.name } },
+      quantity: item.quantity,
+    })),
+    success_url: data.successUrl,
+    cancel_url: data.cancelUrl,
+    client_reference_id: order.orderId,
+    metadata: orderMetadata(order),
+    payment_intent_data: paymentIntentData,
+  };
+  if (data.customerEmail) params.customer_email = data.customerEmail;
+  const session = await callStripe('checkout.sessions.create', () =>
+    ctx.stripe.checkout.sessions.create(params, { idempotencyKey: checkoutIdempotencyKey(order.orderId) }),
+  );
+  const updated = await callStorage('record the Checkout Session', () =>
+    ctx.storage.updateOrder(order.orderId, { patch: { checkoutSessionId: session.id }, now: ctx.now() }),
+  );
+  return hostedResult(updated.order ?? order, session);
+}
+
+function common(order: OrderRecord) {
+  return {
+    orderId: order.orderId,
+    accountId: order.accountId,
+    amount: order.amount,
+    currency: order.currency,
+    applicationFeeAmount: order.applicationFeeAmount,
+    vendorAmount: order.vendorAmount,
+    status: order.status,
+  };
+}
+
+function embeddedResult(order: OrderRecord, intent: Stripe.PaymentIntent): EmbeddedCheckoutResult {
+  if (!intent.client_secret) {
+    throw new MarketplaceError('STRIPE_ERROR', `PaymentIntent ${intent.id} came back without a client_secret`);
+  }
+  return { ...common(order), mode: 'embedded', paymentIntentId: intent.id, clientSecret: intent.client_secret };
+}
+
+function hostedResult(order: OrderRecord, session: Stripe.Checkout.Session): HostedCheckoutResult {
+  const pi = session.payment_intent;
+  return {
+    ...common(order),
+    mode: 'hosted',
+    paymentIntentId: typeof pi === 'string' ? pi : (pi?.id ?? order.paymentIntentId),
+    sessionId: session.id,
+    url: session.url ?? null,
+  };
+}

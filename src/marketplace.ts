@@ -1,0 +1,225 @@
+import type Stripe from 'stripe';
+import * as z from 'zod/mini';
+import { MarketplaceError } from './errors.js';
+import type { Context, Logger } from './context.js';
+import { callStorage } from './context.js';
+import type { CommissionPolicy } from './money/commission.js';
+import type { MarketplaceStorage, OrderRecord, VendorRecord, ListOrdersOptions } from './storage/types.js';
+import {
+  completeOnboarding,
+  oauthAuthorizeUrl,
+  onboardVendor,
+  vendorDashboardLink,
+  type CompleteAccountLinkInput,
+  type CompleteOAuthInput,
+  type OAuthAuthorizeUrlInput,
+  type OAuthAuthorizeUrlResult,
+  type OnboardVendorInput,
+  type OnboardVendorResult,
+} from './onboarding/onboarding.js';
+import {
+  createCheckout,
+  type CheckoutInput,
+  type CheckoutResult,
+  type EmbeddedCheckoutInput,
+  type EmbeddedCheckoutResult,
+  type HostedCheckoutInput,
+  type HostedCheckoutResult,
+} from './checkout/checkout.js';
+import { lazy, parseWith } from './util/validate.js';
+import { idSchema } from './util/schemas.js';
+
+/** One webhook signing secret (`whsec_...`), or several while a secret is being rolled. */
+export type WebhookSecret = string | readonly string[];
+
+export interface MarketplaceOptions {
+  /** Your Stripe client (`new Stripe(key)`); its API version, retries, timeout and host stay yours. */
+  stripe: Stripe;
+  /** Where the platform's memory of Stripe lives: `memoryStorage()`, `postgresStorage(...)`, or your own adapter. */
+  storage: MarketplaceStorage;
+  /** Computes the platform's fee for each checkout, in minor units (for example `percentage(12)`). */
+  commission: CommissionPolicy;
+  /**
+   * Signing secrets of your webhook endpoints: `platform` for the account's own endpoint, `connect` for the
+   * Connect endpoint (events from connected accounts). Either may be omitted.
+   */
+  webhookSecrets?: { platform?: WebhookSecret; connect?: WebhookSecret };
+  /**
+   * Whether this deployment handles live-mode (`true`) or test-mode (`false`) events. Events of the other
+   * mode are acknowledged and ignored. Required when `webhookSecrets` is set: a live Connect endpoint also
+   * receives test events, and guessing the mode wrong would either process test data or drop live events.
+   */
+  livemode?: boolean;
+  /** How long one delivery may hold an event before another delivery may take it over. Default 60 000 ms. */
+  eventLeaseMs?: number;
+  /** Tolerance for the webhook timestamp, in seconds. Default 300, as in stripe-node. */
+  webhookToleranceSeconds?: number;
+  /** Legacy OAuth settings, for platforms that already connect accounts with OAuth. */
+  oauth?: {
+    /** The platform's Connect client id (`ca_...`). Defaults to the Stripe client's `clientId`. */
+    clientId?: string;
+    /** How long an authorize URL's state stays valid. Default 600 000 ms (10 minutes). */
+    stateTtlMs?: number;
+  };
+  /** Receives the library's diagnostics. Quiet by default. */
+  logger?: Logger;
+  /** The clock, in milliseconds since the epoch. For tests; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+const DEFAULT_EVENT_LEASE_MS = 60_000;
+const DEFAULT_OAUTH_STATE_TTL_MS = 10 * 60_000;
+
+const secretSchema = () => {
+  const one = z.string().check(z.regex(/^whsec_\S+$/));
+  return z.optional(z.union([one, z.array(one).check(z.minLength(1))]));
+};
+
+const optionsSchema = lazy(() =>
+  z.strictObject({
+    stripe: z.custom<Stripe>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as Stripe).paymentIntents?.create === 'function' &&
+        typeof (value as Stripe).webhooks?.constructEventAsync === 'function',
+      { message: 'a Stripe client (new Stripe(key))' },
+    ),
+    storage: z.custom<MarketplaceStorage>(
+      (value) => typeof value === 'object' && value !== null && typeof (value as MarketplaceStorage).getVendor === 'function',
+      { message: 'a storage adapter (memoryStorage() or postgresStorage(...))' },
+    ),
+    commission: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
+      message: 'a commission policy function, for example percentage(12)',
+    }),
+    webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
+    livemode: z.optional(z.boolean()),
+    eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
+    webhookToleranceSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3_600))),
+    oauth: z.optional(
+      z.strictObject({
+        clientId: z.optional(z.string().check(z.regex(/^ca_\S+$/))),
+        stateTtlMs: z.optional(z.number().check(z.int(), z.minimum(10_000), z.maximum(24 * 3_600_000))),
+      }),
+    ),
+    logger: z.optional(z.custom<Logger>((value) => typeof value === 'object' && value !== null, { message: 'a logger object' })),
+    now: z.optional(z.custom<() => number>((value) => typeof value === 'function', { message: 'a function' })),
+  }),
+);
+
+/** Settings resolved from `MarketplaceOptions`. */
+export interface ResolvedWebhookSettings {
+  readonly platformSecrets: readonly string[];
+  readonly connectSecrets: readonly string[];
+  readonly livemode: boolean | undefined;
+  readonly eventLeaseMs: number;
+  readonly toleranceSeconds: number;
+}
+
+function toList(secret: WebhookSecret | undefined): readonly string[] {
+  if (secret === undefined) return [];
+  return typeof secret === 'string' ? [secret] : [...secret];
+}
+
+/**
+ * The marketplace: onboarding, checkout with commission, and webhooks, over the user's Stripe client
+ * and an injected storage. Construct one per process and share it.
+ */
+export class Marketplace {
+  /** @internal */
+  protected readonly ctx: Context;
+  /** @internal */
+  protected readonly webhookSettings: ResolvedWebhookSettings;
+
+  constructor(options: MarketplaceOptions) {
+    const data = parseWith(optionsSchema(), options, 'new Marketplace(options)', 'INVALID_OPTIONS');
+    const platformSecrets = toList(data.webhookSecrets?.platform);
+    const connectSecrets = toList(data.webhookSecrets?.connect);
+    if (platformSecrets.length + connectSecrets.length > 0 && data.livemode === undefined) {
+      throw new MarketplaceError(
+        'INVALID_OPTIONS',
+        'new Marketplace(options): set livemode (true for live keys, false for test keys) when webhookSecrets is given, so that events of the other mode are ignored rather than processed',
+      );
+    }
+    this.ctx = {
+      stripe: data.stripe,
+      storage: data.storage,
+      commission: data.commission as CommissionPolicy,
+      logger: data.logger ?? {},
+      oauthClientId: data.oauth?.clientId,
+      oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,
+      now: data.now ?? Date.now,
+    };
+    this.webhookSettings = {
+      platformSecrets,
+      connectSecrets,
+      livemode: data.livemode,
+      eventLeaseMs: data.eventLeaseMs ?? DEFAULT_EVENT_LEASE_MS,
+      toleranceSeconds: data.webhookToleranceSeconds ?? 300,
+    };
+  }
+
+  /** The Stripe client this marketplace uses. */
+  get stripe(): Stripe {
+    return this.ctx.stripe;
+  }
+
+  /** The storage this marketplace uses. */
+  get storage(): MarketplaceStorage {
+    return this.ctx.storage;
+  }
+
+  /**
+   * Creates the vendor's connected account on the first call (once, even under concurrent calls) and
+   * returns a fresh Account Link. Call it again from your `refreshUrl` route for a new link.
+   */
+  onboardVendor(input: OnboardVendorInput): Promise<OnboardVendorResult> {
+    return onboardVendor(this.ctx, input);
+  }
+
+  /**
+   * Reads the vendor's state from Stripe and stores it. Pass `{ vendorId }` on your `returnUrl` route,
+   * or the OAuth redirect's query (`{ code, state }`, or `{ error, error_description, state }`).
+   */
+  completeOnboarding(input: CompleteAccountLinkInput | CompleteOAuthInput): Promise<VendorRecord> {
+    return completeOnboarding(this.ctx, input);
+  }
+
+  /** Legacy OAuth: an authorize URL whose single-use, expiring `state` is bound to the vendor. */
+  oauthAuthorizeUrl(input: OAuthAuthorizeUrlInput): Promise<OAuthAuthorizeUrlResult> {
+    return oauthAuthorizeUrl(this.ctx, input);
+  }
+
+  /** A single-use Express dashboard login link for the vendor. Make one per click; never store it. */
+  vendorDashboardLink(vendorId: string): Promise<{ url: string }> {
+    return vendorDashboardLink(this.ctx, vendorId);
+  }
+
+  /**
+   * Creates (once per `orderId`) a destination charge for the vendor with the commission as application
+   * fee: a PaymentIntent (`mode: 'embedded'`, the default) or a Checkout Session (`mode: 'hosted'`).
+   */
+  createCheckout(input: EmbeddedCheckoutInput): Promise<EmbeddedCheckoutResult>;
+  createCheckout(input: HostedCheckoutInput): Promise<HostedCheckoutResult>;
+  createCheckout(input: CheckoutInput): Promise<CheckoutResult>;
+  createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
+    return createCheckout(this.ctx, input);
+  }
+
+  /** The stored vendor, or null. */
+  async getVendor(vendorId: string): Promise<VendorRecord | null> {
+    const id = parseWith(idSchema(), vendorId, 'getVendor(vendorId)');
+    return callStorage('read the vendor', () => this.ctx.storage.getVendor(id));
+  }
+
+  /** The stored order (status, amounts, fee snapshot), or null. */
+  async getOrder(orderId: string): Promise<OrderRecord | null> {
+    const id = parseWith(idSchema(), orderId, 'getOrder(orderId)');
+    return callStorage('read the order', () => this.ctx.storage.getOrder(id));
+  }
+
+  /** Stored orders, newest first (default at most 100). */
+  async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
+    return callStorage('list orders', () => this.ctx.storage.listOrders(options));
+  }
+}

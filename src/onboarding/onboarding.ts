@@ -1,0 +1,272 @@
+import type Stripe from 'stripe';
+import * as z from 'zod/mini';
+import { MarketplaceError } from '../errors.js';
+import { type Context, callStorage, callStripe } from '../context.js';
+import type { VendorRecord } from '../storage/types.js';
+import { lazy, parseWith } from '../util/validate.js';
+import { randomToken } from '../util/random.js';
+import { vendorStateFromAccount } from './status.js';
+import { idSchema } from '../util/schemas.js';
+
+export interface OnboardVendorInput {
+  /** The platform's id for the vendor (at most 200 characters). */
+  vendorId: string;
+  /** Two-letter country of the vendor's business (for example `GB`). Stripe asks the vendor when omitted. */
+  country?: string;
+  /** Prefills the vendor's email in onboarding. */
+  email?: string;
+  /** Prefills the business profile (name, url, mcc, product description, support contacts). */
+  businessProfile?: Stripe.AccountCreateParams.BusinessProfile;
+  /** Where Stripe sends the vendor when they leave onboarding. Reaching it proves nothing: call `completeOnboarding`. */
+  returnUrl: string;
+  /** Where Stripe sends the vendor when the link expired or was used. Call `onboardVendor` again there for a new link. */
+  refreshUrl: string;
+}
+
+export interface OnboardVendorResult {
+  /** The Account Link. Single-use; it expires after a few minutes. Redirect the vendor to it right away. */
+  url: string;
+  /** When the link expires, in milliseconds since the epoch. */
+  expiresAt: number;
+  /** The vendor's connected account. */
+  accountId: string;
+}
+
+const onboardSchema = lazy(() =>
+  z.strictObject({
+    vendorId: idSchema(),
+    country: z.optional(z.string().check(z.regex(/^[A-Za-z]{2}$/))),
+    email: z.optional(z.string().check(z.email())),
+    businessProfile: z.optional(z.record(z.string(), z.unknown())),
+    returnUrl: z.url(),
+    refreshUrl: z.url(),
+  }),
+);
+
+/** The controller properties of an Express-dashboard account whose Stripe fees and losses the platform carries. */
+export const EXPRESS_CONTROLLER = {
+  stripe_dashboard: { type: 'express' },
+  fees: { payer: 'application' },
+  losses: { payments: 'application' },
+  requirement_collection: 'stripe',
+} as const satisfies Stripe.AccountCreateParams.Controller;
+
+export async function onboardVendor(ctx: Context, input: OnboardVendorInput): Promise<OnboardVendorResult> {
+  const data = parseWith(onboardSchema(), input, 'onboardVendor');
+  let vendor = await callStorage('read the vendor', () => ctx.storage.getVendor(data.vendorId));
+  if (!vendor) {
+    const params: Stripe.AccountCreateParams = {
+      controller: EXPRESS_CONTROLLER,
+      capabilities: { transfers: { requested: true } },
+      metadata: { vendor_id: data.vendorId },
+    };
+    if (data.country) params.country = data.country.toUpperCase();
+    if (data.email) params.email = data.email;
+    if (data.businessProfile) params.business_profile = data.businessProfile as Stripe.AccountCreateParams.BusinessProfile;
+    // The key makes concurrent or retried calls for one vendor return the same account.
+    const account = await callStripe('accounts.create', () =>
+      ctx.stripe.accounts.create(params, { idempotencyKey: `account:${data.vendorId}` }),
+    );
+    vendor = await storeNewVendor(ctx, data.vendorId, account, 'account_link');
+  }
+  const accountId = vendor.accountId;
+  const link = await callStripe('accountLinks.create', () =>
+    ctx.stripe.accountLinks.create({
+      account: accountId,
+      type: 'account_onboarding',
+      return_url: data.returnUrl,
+      refresh_url: data.refreshUrl,
+    }),
+  );
+  return { url: link.url, expiresAt: link.expires_at * 1000, accountId };
+}
+
+async function storeNewVendor(
+  ctx: Context,
+  vendorId: string,
+  account: Stripe.Account,
+  connection: VendorRecord['connection'],
+): Promise<VendorRecord> {
+  const now = ctx.now();
+  const record: VendorRecord = {
+    vendorId,
+    accountId: account.id,
+    connection,
+    ...vendorStateFromAccount(account),
+    createdAt: now,
+    updatedAt: now,
+  };
+  const { vendor } = await callStorage('store the vendor', () => ctx.storage.insertVendor(record));
+  return vendor;
+}
+
+/** Re-reads the vendor's account from Stripe and stores the mapped state. */
+export async function refreshVendor(ctx: Context, vendor: VendorRecord): Promise<VendorRecord> {
+  const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(vendor.accountId));
+  return storeAccountState(ctx, vendor.vendorId, account);
+}
+
+/** Stores the state mapped from `account` for `vendorId`. Used by `completeOnboarding` and `account.updated`. */
+export async function storeAccountState(
+  ctx: Context,
+  vendorId: string,
+  account: Stripe.Account,
+  extra: { connection?: VendorRecord['connection'] } = {},
+): Promise<VendorRecord> {
+  const state = { ...vendorStateFromAccount(account), accountId: account.id, ...extra };
+  const updated = await callStorage('update the vendor', () => ctx.storage.updateVendor(vendorId, state, ctx.now()));
+  if (!updated) throw new MarketplaceError('VENDOR_NOT_FOUND', `no vendor "${vendorId}" is stored`, { details: { vendorId } });
+  return updated;
+}
+
+export async function requireVendor(ctx: Context, vendorId: string): Promise<VendorRecord> {
+  const vendor = await callStorage('read the vendor', () => ctx.storage.getVendor(vendorId));
+  if (!vendor) {
+    throw new MarketplaceError('VENDOR_NOT_FOUND', `no vendor "${vendorId}" is stored; call onboardVendor first`, {
+      details: { vendorId },
+    });
+  }
+  return vendor;
+}
+
+// ---- completeOnboarding ---------------------------------------------------------------------------
+
+/** `completeOnboarding` after an Account Link: re-reads the vendor's account. */
+export interface CompleteAccountLinkInput {
+  vendorId: string;
+}
+
+/**
+ * `completeOnboarding` on the OAuth `redirect_uri`: pass the query parameters Stripe sent back.
+ * On success they are `code` and `state`; when the user denied access they are `error`,
+ * `error_description` and possibly `state`.
+ */
+export interface CompleteOAuthInput {
+  code?: string;
+  state?: string;
+  error?: string;
+  error_description?: string;
+  /** Stripe also sends `scope`; it is accepted and ignored. */
+  scope?: string;
+}
+
+const completeSchema = lazy(() =>
+  z.union([
+    z.strictObject({ vendorId: idSchema() }),
+    z.strictObject({
+      code: z.optional(z.string().check(z.minLength(1))),
+      state: z.optional(z.string()),
+      error: z.optional(z.string()),
+      error_description: z.optional(z.string()),
+      scope: z.optional(z.string()),
+    }),
+  ]),
+);
+
+export async function completeOnboarding(
+  ctx: Context,
+  input: CompleteAccountLinkInput | CompleteOAuthInput,
+): Promise<VendorRecord> {
+  const data = parseWith(completeSchema(), input, 'completeOnboarding');
+  if ('vendorId' in data) {
+    const vendor = await requireVendor(ctx, data.vendorId);
+    return refreshVendor(ctx, vendor);
+  }
+  return completeOAuth(ctx, data);
+}
+
+async function completeOAuth(ctx: Context, data: CompleteOAuthInput): Promise<VendorRecord> {
+  const now = ctx.now();
+  // Consume the state first, whatever else came back, so that it can never be used twice.
+  const record = data.state
+    ? await callStorage('consume the OAuth state', () => ctx.storage.consumeOAuthState(data.state as string, now))
+    : null;
+  if (data.error) {
+    throw new MarketplaceError(
+      'OAUTH_DENIED',
+      `Stripe returned OAuth error "${data.error}"${data.error_description ? `: ${data.error_description}` : ''}`,
+      { details: { error: data.error, errorDescription: data.error_description, vendorId: record?.vendorId } },
+    );
+  }
+  if (!data.code) {
+    throw new MarketplaceError('INVALID_INPUT', 'completeOnboarding: pass { vendorId }, or the OAuth redirect\'s { code, state }');
+  }
+  if (!record) {
+    throw new MarketplaceError(
+      'OAUTH_STATE_INVALID',
+      data.state
+        ? 'the OAuth state is unknown, expired or already used; start again with oauthAuthorizeUrl'
+        : 'the OAuth redirect has no state; start again with oauthAuthorizeUrl',
+    );
+  }
+  const code = data.code;
+  const token = await callStripe('oauth.token', () =>
+    ctx.stripe.oauth.token({ grant_type: 'authorization_code', code }),
+  );
+  const accountId = token.stripe_user_id;
+  if (!accountId) throw new MarketplaceError('STRIPE_ERROR', 'Stripe\'s OAuth token response has no stripe_user_id');
+  const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(accountId));
+  const existing = await callStorage('read the vendor', () => ctx.storage.getVendor(record.vendorId));
+  if (!existing) {
+    const stored = await storeNewVendor(ctx, record.vendorId, account, 'oauth');
+    if (stored.accountId === accountId) return stored;
+  }
+  return storeAccountState(ctx, record.vendorId, account, { connection: 'oauth' });
+}
+
+// ---- OAuth authorize URL --------------------------------------------------------------------------
+
+export interface OAuthAuthorizeUrlInput {
+  vendorId: string;
+  /** Must be one of the redirect URIs registered in the platform's Connect settings. */
+  redirectUri: string;
+  /** `read_write` (default) or `read_only`. */
+  scope?: 'read_write' | 'read_only';
+}
+
+export interface OAuthAuthorizeUrlResult {
+  url: string;
+  /** The single-use state in the URL, bound to the vendor. */
+  state: string;
+  /** When the state stops being accepted, in milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+const authorizeSchema = lazy(() =>
+  z.strictObject({
+    vendorId: idSchema(),
+    redirectUri: z.url(),
+    scope: z.optional(z.enum(['read_write', 'read_only'])),
+  }),
+);
+
+export async function oauthAuthorizeUrl(ctx: Context, input: OAuthAuthorizeUrlInput): Promise<OAuthAuthorizeUrlResult> {
+  const data = parseWith(authorizeSchema(), input, 'oauthAuthorizeUrl');
+  const clientId = ctx.oauthClientId ?? ctx.stripe.getClientId();
+  if (!clientId) {
+    throw new MarketplaceError(
+      'INVALID_OPTIONS',
+      'oauthAuthorizeUrl needs the platform\'s Connect client id (ca_...): pass oauth: { clientId } to new Marketplace()',
+    );
+  }
+  const state = randomToken();
+  const expiresAt = ctx.now() + ctx.oauthStateTtlMs;
+  await callStorage('save the OAuth state', () => ctx.storage.saveOAuthState({ state, vendorId: data.vendorId, expiresAt }));
+  const url = ctx.stripe.oauth.authorizeUrl({
+    response_type: 'code',
+    client_id: clientId,
+    scope: data.scope ?? 'read_write',
+    redirect_uri: data.redirectUri,
+    state,
+  });
+  return { url, state, expiresAt };
+}
+
+// ---- Express dashboard ----------------------------------------------------------------------------
+
+export async function vendorDashboardLink(ctx: Context, vendorId: unknown): Promise<{ url: string }> {
+  const id = parseWith(idSchema(), vendorId, 'vendorDashboardLink(vendorId)');
+  const vendor = await requireVendor(ctx, id);
+  const link = await callStripe('accounts.createLoginLink', () => ctx.stripe.accounts.createLoginLink(vendor.accountId));
+  return { url: link.url };
+}

@@ -1,0 +1,147 @@
+import type {
+  EventClaim,
+  ListOrdersOptions,
+  MarketplaceStorage,
+  OAuthStateRecord,
+  OrderRecord,
+  OrderUpdate,
+  OrderUpdateResult,
+  VendorRecord,
+} from './types.js';
+import { applyOrderUpdate } from './apply.js';
+import { randomToken } from '../util/random.js';
+
+interface EventRow {
+  status: 'processing' | 'processed';
+  token: string | null;
+  leaseExpiresAt: number;
+}
+
+/**
+ * Storage in this process's memory. Every method completes synchronously inside one call, so each is
+ * atomic with respect to other callers in the same process. State is lost on restart and not shared
+ * between processes: use `postgresStorage` from `stripe-marketplace/postgres` when either matters.
+ */
+export function memoryStorage(): MarketplaceStorage {
+  const vendors = new Map<string, VendorRecord>();
+  const vendorsByAccount = new Map<string, string>();
+  const orders = new Map<string, OrderRecord>();
+  const ordersByPaymentIntent = new Map<string, string>();
+  const ordersBySession = new Map<string, string>();
+  const states = new Map<string, OAuthStateRecord>();
+  const events = new Map<string, EventRow>();
+  const copy = <T>(value: T): T => structuredClone(value);
+
+  const indexOrder = (order: OrderRecord) => {
+    if (order.paymentIntentId) ordersByPaymentIntent.set(order.paymentIntentId, order.orderId);
+    if (order.checkoutSessionId) ordersBySession.set(order.checkoutSessionId, order.orderId);
+  };
+  const orderBy = (index: Map<string, string>, key: string) => {
+    const orderId = index.get(key);
+    const order = orderId === undefined ? undefined : orders.get(orderId);
+    return order ? copy(order) : null;
+  };
+
+  return {
+    async getVendor(vendorId) {
+      const vendor = vendors.get(vendorId);
+      return vendor ? copy(vendor) : null;
+    },
+    async getVendorByAccount(accountId) {
+      const vendorId = vendorsByAccount.get(accountId);
+      const vendor = vendorId === undefined ? undefined : vendors.get(vendorId);
+      return vendor ? copy(vendor) : null;
+    },
+    async insertVendor(vendor) {
+      const existing = vendors.get(vendor.vendorId);
+      if (existing) return { created: false, vendor: copy(existing) };
+      vendors.set(vendor.vendorId, copy(vendor));
+      vendorsByAccount.set(vendor.accountId, vendor.vendorId);
+      return { created: true, vendor: copy(vendor) };
+    },
+    async updateVendor(vendorId, state, now = Date.now()) {
+      const existing = vendors.get(vendorId);
+      if (!existing) return null;
+      const updated: VendorRecord = {
+        ...existing,
+        ...copy(state),
+        vendorId,
+        accountId: state.accountId ?? existing.accountId,
+        connection: state.connection ?? existing.connection,
+        createdAt: existing.createdAt,
+        updatedAt: now,
+      };
+      if (updated.accountId !== existing.accountId) vendorsByAccount.delete(existing.accountId);
+      vendors.set(vendorId, updated);
+      vendorsByAccount.set(updated.accountId, vendorId);
+      return copy(updated);
+    },
+
+    async getOrder(orderId) {
+      const order = orders.get(orderId);
+      return order ? copy(order) : null;
+    },
+    async getOrderByPaymentIntent(paymentIntentId) {
+      return orderBy(ordersByPaymentIntent, paymentIntentId);
+    },
+    async getOrderByCheckoutSession(sessionId) {
+      return orderBy(ordersBySession, sessionId);
+    },
+    async listOrders(options: ListOrdersOptions = {}) {
+      const limit = options.limit ?? 100;
+      return [...orders.values()]
+        .filter((order) => options.vendorId === undefined || order.vendorId === options.vendorId)
+        .sort((a, b) => b.createdAt - a.createdAt || (a.orderId < b.orderId ? 1 : -1))
+        .slice(0, limit)
+        .map(copy);
+    },
+    async insertOrder(order) {
+      const existing = orders.get(order.orderId);
+      if (existing) return { created: false, order: copy(existing) };
+      orders.set(order.orderId, copy(order));
+      indexOrder(order);
+      return { created: true, order: copy(order) };
+    },
+    async updateOrder(orderId, update: OrderUpdate): Promise<OrderUpdateResult> {
+      const existing = orders.get(orderId);
+      if (!existing) return { applied: false, order: null };
+      const next = applyOrderUpdate(existing, update);
+      if (!next) return { applied: false, order: copy(existing) };
+      orders.set(orderId, next);
+      indexOrder(next);
+      return { applied: true, order: copy(next) };
+    },
+
+    async saveOAuthState(record) {
+      if (states.has(record.state)) throw new Error(`OAuth state already exists`);
+      states.set(record.state, copy(record));
+    },
+    async consumeOAuthState(state, now) {
+      const record = states.get(state);
+      if (!record) return null;
+      states.delete(state);
+      return record.expiresAt > now ? copy(record) : null;
+    },
+
+    async claimEvent(eventId, { leaseMs, now }): Promise<EventClaim> {
+      const row = events.get(eventId);
+      if (row?.status === 'processed') return { status: 'processed' };
+      if (row && row.leaseExpiresAt > now) return { status: 'in_progress', leaseExpiresAt: row.leaseExpiresAt };
+      const token = randomToken();
+      events.set(eventId, { status: 'processing', token, leaseExpiresAt: now + leaseMs });
+      return { status: 'claimed', token };
+    },
+    async completeEvent(eventId, token) {
+      const row = events.get(eventId);
+      if (!row || row.status !== 'processing' || row.token !== token) return false;
+      events.set(eventId, { status: 'processed', token: null, leaseExpiresAt: 0 });
+      return true;
+    },
+    async releaseEvent(eventId, token) {
+      const row = events.get(eventId);
+      if (!row || row.status !== 'processing' || row.token !== token) return false;
+      events.delete(eventId);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  platform: 'neutral',
+  splitting: true,
+  treeshake: true,
+  // zod/mini is bundled (and tree-shaken) so that importing the library stays cheap.
+  noExternal: ['zod'],
+  external: ['stripe', 'pg', '@electric-sql/pglite', 'express', 'fastify'],
+});
