@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -14,5 +15,5 @@ export default defineConfig({
   treeshake: true,
   // zod/mini is bundled (and tree-shaken) so that importing the library stays cheap.
   noExternal: ['zod'],
-  external: ['stripe', 'pg', '@electric-sql/pglite', 'express', 'fastify'],
+  external: ['stripe', 'node:http', 'node:net', 'pg', '@electric-sql/pglite', 'express', 'fastify'],
 });
