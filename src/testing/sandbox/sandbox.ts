@@ -1830,6 +1830,8 @@ const PI_CREATE: SpecObject = {
   confirm: 'boolean',
   return_url: 'string',
   customer: 'string',
+  // Writable only on API versions before 2026-09-30 (checked before this spec applies).
+  payment_method_types: 'strings',
 };
 
 const PI_UPDATE: SpecObject = { ...PI_COMMON, amount: 'integer', currency: 'string', transfer_data: { amount: 'integer', destination: 'string' } };
@@ -1910,4 +1912,5 @@ const SESSION_CREATE: SpecObject = {
     capture_method: 'enum:automatic|automatic_async',
   },
   excluded_payment_method_types: 'strings',
+  payment_method_types: 'strings',
 };
