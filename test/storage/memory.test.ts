@@ -73,3 +73,15 @@ describe('memoryStorage', () => {
     expect(await storage.updateVendor('ghost', state)).toBeNull();
   });
 });
+
+describe('memoryStorage.listVendors', () => {
+  it('lists newest first and filters by status', async () => {
+    const storage = memoryStorage();
+    await storage.insertVendor(vendorRecord({ vendorId: 'a', accountId: 'acct_a', createdAt: 1, status: 'active' }));
+    await storage.insertVendor(vendorRecord({ vendorId: 'b', accountId: 'acct_b', createdAt: 2, status: 'onboarding' }));
+    await storage.insertVendor(vendorRecord({ vendorId: 'c', accountId: 'acct_c', createdAt: 3, status: 'active' }));
+    expect((await storage.listVendors()).map((v) => v.vendorId)).toEqual(['c', 'b', 'a']);
+    expect((await storage.listVendors({ statuses: ['active'] })).map((v) => v.vendorId)).toEqual(['c', 'a']);
+    expect((await storage.listVendors({ limit: 1 })).map((v) => v.vendorId)).toEqual(['c']);
+  });
+});
