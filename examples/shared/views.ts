@@ -95,6 +95,8 @@ ${vendor.status === 'active' ? '' : `<p><a href="/vendors/${encodeURIComponent(v
 
 export interface Product {
   vendorId: string;
+  /** A fresh order id per page view: submitting the form twice pays once. */
+  orderId: string;
   name: string;
   amount: number;
   currency: string;
@@ -109,6 +111,7 @@ export function shopPage(products: Product[]): string {
             (p) => `<div class="card">
 <p><strong>${escapeHtml(p.name)}</strong> with ${escapeHtml(p.vendorId)}: ${escapeHtml(formatAmount(p.amount, p.currency))}</p>
 <form method="post" action="/orders"><input type="hidden" name="vendorId" value="${escapeHtml(p.vendorId)}">
+<input type="hidden" name="orderId" value="${escapeHtml(p.orderId)}">
 <button type="submit" class="buy" data-vendor="${escapeHtml(p.vendorId)}">Book and pay</button></form>
 </div>`,
           )
