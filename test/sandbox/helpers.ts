@@ -8,6 +8,16 @@ export const EXPRESS = {
   requirement_collection: 'stripe',
 } as const;
 
+/** The platform events of a paid destination charge with an application fee, in the order Stripe's objects change. */
+export const DESTINATION_CHARGE_EVENTS = [
+  'payment_intent.created',
+  'charge.succeeded',
+  'payment_intent.succeeded',
+  'transfer.created',
+  'application_fee.created',
+  'charge.updated',
+];
+
 export function setup(options: SandboxOptions = {}): { sandbox: StripeSandbox; stripe: Stripe } {
   const sandbox = createSandbox({ webhooks: { autoDeliver: false }, ...options });
   return { sandbox, stripe: sandbox.stripe() };

@@ -346,9 +346,14 @@ export class Sandbox {
     return Number(divideAndRound(BigInt(amount) * BigInt(this.feeBasisPoints), 10_000n, 'half_up')) + this.feeFixed;
   }
 
-  /** `part` of `whole`, scaled by `numerator / denominator`, rounded half up, in integers only. */
-  private proportion(whole: number, numerator: number, denominator: number): number {
-    return Number(divideAndRound(BigInt(whole) * BigInt(numerator), BigInt(denominator), 'half_up'));
+  /**
+   * What a refund returns of `total` (a transfer or an application fee): its share of the charge's cumulative refunded
+   * amount (`total * refundedAfter / chargeAmount`, rounded half up in integers), minus what earlier refunds returned,
+   * and never more than is left. Computing on the cumulative total makes the parts add up to `total` exactly.
+   */
+  private nextShare(total: number, returnedByRefunds: number, left: number, refundedAfter: number, chargeAmount: number): number {
+    const share = Number(divideAndRound(BigInt(total) * BigInt(refundedAfter), BigInt(chargeAmount), 'half_up'));
+    return Math.min(share - returnedByRefunds, left);
   }
 
   // ---- test helpers ----------------------------------------------------------------------------------
@@ -918,12 +923,7 @@ export class Sandbox {
     const previous: Record<string, unknown> = {};
     if (p.metadata !== undefined) {
       previous.metadata = clone(account.metadata);
-      const next = { ...(account.metadata ?? {}) };
-      for (const [k, v] of Object.entries(meta(p.metadata))) {
-        if (v === '') delete next[k];
-        else next[k] = v;
-      }
-      account.metadata = p.metadata === null ? {} : next;
+      account.metadata = mergeMetadata(account.metadata ?? {}, p.metadata);
     }
     if (p.email !== undefined) {
       if (account.details_submitted) throw invalidRequest('This account has completed onboarding: its email can no longer be changed by the platform.', { param: 'email' });
@@ -1132,14 +1132,7 @@ export class Sandbox {
     intent.amount = amount;
     intent.currency = currency;
     intent.application_fee_amount = fee;
-    if (p.metadata !== undefined) {
-      const next = { ...intent.metadata };
-      for (const [k, v] of Object.entries(meta(p.metadata))) {
-        if (v === '') delete next[k];
-        else next[k] = v;
-      }
-      intent.metadata = p.metadata === null ? {} : next;
-    }
+    if (p.metadata !== undefined) intent.metadata = mergeMetadata(intent.metadata, p.metadata);
     if (p.description !== undefined) intent.description = str(p.description);
     if (p.receipt_email !== undefined) intent.receipt_email = str(p.receipt_email);
     if (p.payment_method !== undefined) {
@@ -1417,15 +1410,15 @@ export class Sandbox {
     let transfer: Stored<Stripe.Transfer> | undefined;
     if (reverse && info.transfer) {
       transfer = this.transfers.get(info.transfer) as Stored<Stripe.Transfer>;
-      const target = this.proportion(transfer.obj.amount, refundedAfter, charge.amount);
-      reversal = Math.min(target - info.reversedByRefunds, transfer.obj.amount - transfer.obj.amount_reversed);
+      const t = transfer.obj;
+      reversal = this.nextShare(t.amount, info.reversedByRefunds, t.amount - t.amount_reversed, refundedAfter, charge.amount);
     }
     let feeRefund = 0;
     let fee: Stored<Stripe.ApplicationFee> | undefined;
     if (refundFee && info.fee) {
       fee = this.fees.get(info.fee) as Stored<Stripe.ApplicationFee>;
-      const target = this.proportion(fee.obj.amount, refundedAfter, charge.amount);
-      feeRefund = Math.min(target - info.feeRefundedByRefunds, fee.obj.amount - fee.obj.amount_refunded);
+      const f = fee.obj;
+      feeRefund = this.nextShare(f.amount, info.feeRefundedByRefunds, f.amount - f.amount_refunded, refundedAfter, charge.amount);
     }
     if (transfer && reversal > 0) {
       const destination = transfer.obj.destination as string;
@@ -1724,6 +1717,17 @@ function businessProfile(p: Params, base: Stripe.Account.BusinessProfile | null 
     url: null,
   };
   return { ...profile, ...(p as Partial<Stripe.Account.BusinessProfile>) };
+}
+
+/** Stripe's metadata update: keys merge in, an empty value removes a key, and an empty `metadata` clears all. */
+function mergeMetadata(current: Record<string, string>, update: unknown): Record<string, string> {
+  if (update === null) return {};
+  const next = { ...current };
+  for (const [key, value] of Object.entries(meta(update))) {
+    if (value === '') delete next[key];
+    else next[key] = value;
+  }
+  return next;
 }
 
 function defaultCurrencyFor(country: string): string {
