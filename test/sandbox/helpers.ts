@@ -15,7 +15,6 @@ export const DESTINATION_CHARGE_EVENTS = [
   'payment_intent.succeeded',
   'transfer.created',
   'application_fee.created',
-  'charge.updated',
 ];
 
 export function setup(options: SandboxOptions = {}): { sandbox: StripeSandbox; stripe: Stripe } {

@@ -158,3 +158,25 @@ describe('webhooks', () => {
     expect((await stripe.events.list({ type: 'charge.succeeded' })).data).toHaveLength(1);
   });
 });
+
+describe('events.list filters', () => {
+  it('created ranges select by the sandbox clock; other list endpoints take them too', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const { stripe } = setup({ now: () => now });
+    await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
+    const t1 = Math.floor(now / 1000);
+    now += 60_000;
+    const later = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd' });
+    expect((await stripe.events.list({ created: { gt: t1 } })).data.map((e) => (e.data.object as Stripe.PaymentIntent).amount)).toEqual([2000]);
+    expect((await stripe.events.list({ created: { lte: t1 } })).data).toHaveLength(1);
+    expect((await stripe.paymentIntents.list({ created: { gte: t1 + 60 } })).data.map((p) => p.id)).toEqual([later.id]);
+  });
+
+  it('an idempotency key is forgotten after 24 hours', async () => {
+    const { sandbox, stripe } = setup();
+    const first = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' }, { idempotencyKey: 'day' });
+    sandbox.advanceTime(24 * 3600 * 1000);
+    const second = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' }, { idempotencyKey: 'day' });
+    expect(second.id).not.toBe(first.id);
+  });
+});

@@ -43,6 +43,7 @@ export const SANDBOX_API_VERSION = '2026-10-28.endive';
 const PAYMENT_METHOD_TYPES_REMOVED = '2026-09-30';
 const ACCOUNT_LINK_TTL_SECONDS = 300;
 const CHECKOUT_TTL_SECONDS = 24 * 3600;
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 export interface SandboxOptions {
   /** The clock, in milliseconds since the epoch. Default `Date.now`. `advanceTime` moves it further. */
@@ -183,7 +184,7 @@ export class Sandbox {
   private readonly links = new Map<string, LinkState>();
   private readonly loginLinks = new Map<string, { account: string; used: boolean }>();
   private readonly oauthCodes = new Map<string, string>();
-  private readonly idempotency = new Map<string, { fingerprint: string; response: RawResponse }>();
+  private readonly idempotency = new Map<string, { fingerprint: string; response: RawResponse; savedAt: number }>();
   private current: RequestContext | null = null;
 
   constructor(options: SandboxOptions = {}) {
@@ -517,7 +518,9 @@ export class Sandbox {
       scope = `${account} ${idempotencyKey}`;
       fingerprint = `${method} ${url.pathname} ${canonicalJson(params)}`;
       const saved = this.idempotency.get(scope);
-      if (saved) {
+      // Stripe may prune a key after 24 hours; the sandbox forgets it exactly then.
+      if (saved && this.nowMs() - saved.savedAt >= IDEMPOTENCY_TTL_MS) this.idempotency.delete(scope);
+      else if (saved) {
         if (saved.fingerprint === fingerprint) {
           return { ...saved.response, headers: { ...saved.response.headers, 'idempotent-replayed': 'true' } };
         }
@@ -551,7 +554,7 @@ export class Sandbox {
     } finally {
       this.current = null;
     }
-    if (scope !== null && save) this.idempotency.set(scope, { fingerprint, response });
+    if (scope !== null && save) this.idempotency.set(scope, { fingerprint, response, savedAt: this.nowMs() });
     return response;
   }
 
@@ -735,7 +738,7 @@ export class Sandbox {
         if (method === 'POST' && r[2]) return this.expireSession(id, this.check(EXPAND, p), ctx.account);
       }
 
-      if (path === '/v1/events' && method === 'GET') return this.listEvents(this.check({ ...LIST, type: 'string', types: 'strings', created: 'any', delivery_success: 'boolean' }, p), ctx.account);
+      if (path === '/v1/events' && method === 'GET') return this.listEvents(this.check({ ...LIST, type: 'string', types: 'strings', created: 'any' }, p), ctx.account);
       if ((r = m(/^\/v1\/events\/(\w+)$/)) && method === 'GET') {
         this.check(EXPAND, p);
         const event = this.eventList.find((e) => e.id === r?.[1] && (e.account ?? this.platformId) === ctx.account);
@@ -807,7 +810,8 @@ export class Sandbox {
   private list<T extends { id?: string; created?: number }>(items: T[], params: Params, url: string): Stripe.ApiList<T> {
     const limit = num(params.limit) ?? 10;
     if (limit < 1 || limit > 100) throw invalidRequest('Invalid limit: must be between 1 and 100', { param: 'limit' });
-    let sorted = [...items].reverse();
+    const inRange = createdFilter(params.created);
+    let sorted = items.filter((x) => inRange(x.created ?? 0)).reverse();
     const after = str(params.starting_after);
     const before = str(params.ending_before);
     if (after) {
@@ -823,7 +827,7 @@ export class Sandbox {
   }
 
   private listOwned<T>(map: Map<string, Stored<T>>, params: Params, account: string, url: string): Stripe.ApiList<T> {
-    const filters = Object.entries(params).filter(([k, v]) => !['limit', 'starting_after', 'ending_before', 'expand'].includes(k) && v !== null);
+    const filters = Object.entries(params).filter(([k, v]) => !['limit', 'starting_after', 'ending_before', 'expand', 'created'].includes(k) && v !== null);
     const items = [...map.values()]
       .filter((s) => s.owner === account)
       .map((s) => s.obj)
@@ -1255,9 +1259,8 @@ export class Sandbox {
     intent.amount_received = amount;
     intent.latest_charge = chargeId;
     intent.last_payment_error = null;
-    this.emit('charge.succeeded', charge, merchant);
-    this.emit('payment_intent.succeeded', intent, merchant);
 
+    // The transfer and the application fee are created with the charge, so the events below all show them.
     let transfer: Stripe.Transfer | null = null;
     if (destination) {
       const transferAmount = (intent.transfer_data?.amount as number | undefined) ?? amount;
@@ -1287,13 +1290,16 @@ export class Sandbox {
       charge.application_fee = feeId;
       chargeInfo.fee = feeId;
       chargeInfo.feePayer = payer;
-      this.emit('application_fee.created', applicationFee, this.platformId);
     }
-    if (transfer || charge.application_fee) this.emit('charge.updated', charge, merchant, { balance_transaction: null });
+    this.emit('charge.succeeded', charge, merchant);
+    this.emit('payment_intent.succeeded', intent, merchant);
+    if (transfer) this.emit('transfer.created', transfer, merchant);
+    const feeObject = chargeInfo.fee ? this.fees.get(chargeInfo.fee)?.obj : undefined;
+    if (feeObject) this.emit('application_fee.created', feeObject, this.platformId);
     return charge;
   }
 
-  /** A transfer from `from` (the platform) to a connected account, with its destination payment. */
+  /** A transfer from `from` (the platform) to a connected account, with its destination payment. The caller emits `transfer.created`. */
   private moveToConnected(
     from: string,
     destination: string,
@@ -1343,7 +1349,6 @@ export class Sandbox {
       balanceTransaction: outTxn.id,
     });
     this.transfers.set(transferId, { owner: from, obj: transfer });
-    this.emit('transfer.created', transfer, from);
     return transfer;
   }
 
@@ -1534,7 +1539,9 @@ export class Sandbox {
         { code: 'balance_insufficient' },
       );
     }
-    return this.moveToConnected(this.platformId, destination, amount, currency, source, str(p.transfer_group), meta(p.metadata), str(p.description));
+    const transfer = this.moveToConnected(this.platformId, destination, amount, currency, source, str(p.transfer_group), meta(p.metadata), str(p.description));
+    this.emit('transfer.created', transfer, this.platformId);
+    return transfer;
   }
 
   private createReversal(transferId: string, p: Params, requester: string): Stripe.TransferReversal {
@@ -1717,6 +1724,16 @@ function businessProfile(p: Params, base: Stripe.Account.BusinessProfile | null 
     url: null,
   };
   return { ...profile, ...(p as Partial<Stripe.Account.BusinessProfile>) };
+}
+
+/** The `created` filter of list endpoints: a timestamp, or `{ gt, gte, lt, lte }`. */
+function createdFilter(created: unknown): (t: number) => boolean {
+  if (created === undefined || created === null) return () => true;
+  if (typeof created === 'string') return (t) => t === Number(created);
+  const range = created as Record<string, string | undefined>;
+  const bound = (k: string) => (range[k] === undefined ? undefined : Number(range[k]));
+  const [gt, gte, lt, lte] = [bound('gt'), bound('gte'), bound('lt'), bound('lte')];
+  return (t) => (gt === undefined || t > gt) && (gte === undefined || t >= gte) && (lt === undefined || t < lt) && (lte === undefined || t <= lte);
 }
 
 /** Stripe's metadata update: keys merge in, an empty value removes a key, and an empty `metadata` clears all. */
