@@ -34,7 +34,8 @@ export const stripeWebhooks: FastifyPluginAsync<FastifyWebhookOptions> = async (
   });
   fastify.post(options.path ?? '/webhooks/stripe', { bodyLimit }, async (request, reply) => {
     const result = await market.handleWebhook({
-      body: request.body as Uint8Array,
+      // Fastify always reads the body here, so no body means an empty one.
+      body: (request.body as Uint8Array | undefined) ?? new Uint8Array(0),
       signature: request.headers['stripe-signature'] as string | undefined,
     });
     const answer = webhookHttpAnswer(result);
