@@ -68,9 +68,10 @@ function readStream(req: Request, limit: number): Promise<Uint8Array | typeof TO
  */
 async function rawBody(req: Request, limit: number): Promise<unknown> {
   if (req.rawBody instanceof Uint8Array || typeof req.rawBody === 'string') return req.rawBody;
-  if (req.body !== undefined) return req.body;
-  if (req.readableEnded) return undefined;
-  return readStream(req, limit);
+  if (req.body instanceof Uint8Array || typeof req.body === 'string') return req.body;
+  // Unread: read it here (a parser that skipped the request may still have set `req.body = {}`).
+  if (!req.readableEnded && (req as { _body?: unknown })._body !== true) return readStream(req, limit);
+  return req.body;
 }
 
 /**

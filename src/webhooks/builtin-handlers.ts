@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { type Context, callStorage, callStripe } from '../context.js';
 import { storeAccountState } from '../onboarding/onboarding.js';
 import { statusesBefore } from '../orders/transitions.js';
-import type { DisputeStatus, OrderPatch, OrderRecord, OrderStatus, VendorRecord } from '../storage/types.js';
+import type { DisputeStatus, OrderPatch, OrderRecord, OrderStatus, VendorRecord, VendorState } from '../storage/types.js';
 
 /** The stored records an event is about. Built-in handlers replace them with what they wrote. */
 export interface EventRecords {
@@ -98,10 +98,16 @@ async function accountUpdated(ctx: Context, records: EventRecords): Promise<void
 async function accountDeauthorized(ctx: Context, records: EventRecords): Promise<void> {
   const vendor = records.vendor;
   if (!vendor || vendor.status === 'disconnected') return;
-  const { vendorId, accountId, connection, createdAt, updatedAt, ...state } = vendor;
-  const updated = await callStorage('update the vendor', () =>
-    ctx.storage.updateVendor(vendorId, { ...state, status: 'disconnected' }, ctx.now()),
-  );
+  // Only the status changes: the rest is the last state Stripe reported, kept for support.
+  const state: VendorState = {
+    status: 'disconnected',
+    chargesEnabled: vendor.chargesEnabled,
+    payoutsEnabled: vendor.payoutsEnabled,
+    detailsSubmitted: vendor.detailsSubmitted,
+    transfersCapability: vendor.transfersCapability,
+    requirements: vendor.requirements,
+  };
+  const updated = await callStorage('update the vendor', () => ctx.storage.updateVendor(vendor.vendorId, state, ctx.now()));
   if (updated) records.vendor = updated;
 }
 

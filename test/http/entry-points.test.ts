@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,18 @@ const entryPoints: Record<string, EntryPoint> = {
     app.post('/webhooks/stripe', webhookHandler(market));
     return listenExpress(app);
   }),
+  'express (express.raw() on the route)': perMarketServer((market) => {
+    const app = express();
+    app.post('/webhooks/stripe', express.raw({ type: '*/*' }), webhookHandler(market));
+    app.use(express.json());
+    return listenExpress(app);
+  }),
+  'node:http (the express handler alone)': perMarketServer(async (market) => {
+    const server = createServer(webhookHandler(market));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }),
   'fastify (default JSON parser elsewhere)': perMarketServer(async (market) => {
     const app = Fastify();
     app.post('/api/echo', async (request) => ({ echoed: request.body }));
@@ -152,6 +164,16 @@ describe('one signed request gets the same answer through every entry point', ()
   }
 });
 
+/** The app's `/api/echo` route still gets parsed JSON. */
+async function expectJsonParserWorks(url: string): Promise<void> {
+  const response = await fetch(`${url}/api/echo`, {
+    method: 'POST',
+    body: JSON.stringify({ a: 1 }),
+    headers: { 'content-type': 'application/json' },
+  });
+  expect(await response.json()).toEqual({ echoed: { a: 1 } });
+}
+
 describe('express entry point', () => {
   let url: string;
   let market: Market;
@@ -168,12 +190,7 @@ describe('express entry point', () => {
   });
 
   it('leaves the app\'s JSON parser working for other routes', async () => {
-    const response = await fetch(`${url}/api/echo`, {
-      method: 'POST',
-      body: JSON.stringify({ a: 1 }),
-      headers: { 'content-type': 'application/json' },
-    });
-    expect(await response.json()).toEqual({ echoed: { a: 1 } });
+    await expectJsonParserWorks(url);
   });
 
   it('answers 400 naming the raw-body mistake when express.json() ran before it', async () => {
@@ -205,12 +222,7 @@ describe('fastify entry point', () => {
   });
 
   it('keeps the default JSON parser outside the plugin', async () => {
-    const response = await fetch(`${url}/api/echo`, {
-      method: 'POST',
-      body: JSON.stringify({ a: 1 }),
-      headers: { 'content-type': 'application/json' },
-    });
-    expect(await response.json()).toEqual({ echoed: { a: 1 } });
+    await expectJsonParserWorks(url);
     const bad = await fetch(`${url}/api/echo`, { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } });
     expect(bad.status).toBe(400);
   });

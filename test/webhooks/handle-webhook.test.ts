@@ -300,6 +300,56 @@ describe('handleWebhook', () => {
     expect(handler).not.toHaveBeenCalled();
   });
 
+  it('gives 500 when storage fails in a built-in handler or on completion, and the next delivery runs again', async () => {
+    const memory = memoryStorage();
+    let failUpdate = true;
+    let failComplete = true;
+    const flaky: MarketplaceStorage = {
+      ...memory,
+      updateOrder: async (orderId, update) => {
+        if (failUpdate) {
+          failUpdate = false;
+          throw new Error('deadlock detected');
+        }
+        return memory.updateOrder(orderId, update);
+      },
+      completeEvent: async (eventId, token, now) => {
+        if (failComplete) {
+          failComplete = false;
+          throw new Error('connection reset');
+        }
+        return memory.completeEvent(eventId, token, now);
+      },
+    };
+    const { market } = makeMarket({ storage: flaky });
+    await seed(memory);
+    let calls = 0;
+    market.on('payment_intent.succeeded', () => {
+      calls += 1;
+    });
+    const codes: string[] = [];
+    market.onError((error) => {
+      codes.push(error.code);
+    });
+    const request = sign(stripeEvent('payment_intent.succeeded', paymentIntent()));
+
+    const first = await market.handleWebhook(request);
+    expect(first).toMatchObject({ status: 500, outcome: 'failed' });
+    expect(first.error).toMatch(/deadlock detected/);
+    expect(calls).toBe(0);
+
+    const second = await market.handleWebhook(request);
+    expect(second).toMatchObject({ status: 500, outcome: 'failed' });
+    expect(second.error).toMatch(/connection reset/);
+    expect(calls).toBe(1);
+
+    expect(await market.handleWebhook(request)).toMatchObject({ status: 200, outcome: 'processed' });
+    expect(calls).toBe(2);
+    expect(await market.handleWebhook(request)).toMatchObject({ status: 200, outcome: 'duplicate' });
+    expect(codes).toEqual(['STORAGE_ERROR', 'STORAGE_ERROR']);
+    expect((await market.getOrder('order_1001'))?.status).toBe('succeeded');
+  });
+
   it('gives 500 (not 400) when no webhook secret is configured', async () => {
     const { market } = makeMarket({ webhookSecrets: undefined, livemode: undefined });
     const result = await market.handleWebhook(sign(stripeEvent('payment_intent.succeeded', paymentIntent())));
@@ -337,6 +387,12 @@ describe('handleWebhookRequest', () => {
 
     const again = await market.handleWebhookRequest(request());
     expect(await again.json()).toEqual({ outcome: 'duplicate', eventId: event.id, type: event.type });
+  });
+
+  it('answers 500 instead of throwing when given something that is not a Request', async () => {
+    const { market } = makeMarket();
+    const response = await market.handleWebhookRequest({} as Request);
+    expect(response.status).toBe(500);
   });
 
   it('answers 413 for a body over 1 MiB without reading all of it', async () => {
