@@ -25,6 +25,8 @@ const OUTCOMES: Record<string, CardOutcome> = {
   pm_card_mastercard: { card: { brand: 'mastercard', last4: '4444', funding: 'credit', country: 'US' } },
   pm_card_amex: { card: { brand: 'amex', last4: '8431', funding: 'credit', country: 'US' } },
   pm_card_gb: { card: { ...visa, last4: '0000', country: 'GB' } },
+  // At Stripe its funds skip the pending balance; the sandbox settles every payment at once anyway.
+  pm_card_bypassPending: { card: { ...visa, last4: '0077' } },
   pm_card_chargeDeclined: declined('0002', 'card_declined', 'generic_decline', DECLINED),
   pm_card_chargeDeclinedInsufficientFunds: declined('9995', 'card_declined', 'insufficient_funds', 'Your card has insufficient funds.'),
   pm_card_insufficientFunds: declined('9995', 'card_declined', 'insufficient_funds', 'Your card has insufficient funds.'),
@@ -45,6 +47,7 @@ const OUTCOMES: Record<string, CardOutcome> = {
 /** Test card numbers typed into the sandbox's hosted pages, and the payment method each stands for. */
 export const TEST_CARD_NUMBERS: Readonly<Record<string, string>> = {
   '4242424242424242': 'pm_card_visa',
+  '4000000000000077': 'pm_card_bypassPending',
   '4000056655665556': 'pm_card_visa_debit',
   '5555555555554444': 'pm_card_mastercard',
   '378282246310005': 'pm_card_amex',
