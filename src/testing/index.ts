@@ -1,0 +1,2 @@
+export { runStorageConformance, ConformanceError } from './conformance/index.js';
+export type { StorageConformanceOptions, ConformanceRunner } from './conformance/index.js';
