@@ -1,8 +1,12 @@
+import { writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
+import { postgresSchemaSql } from './src/storage/postgres-schema.js';
 
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    postgres: 'src/postgres.ts',
+    testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -14,5 +18,9 @@ export default defineConfig({
   treeshake: true,
   // zod/mini is bundled (and tree-shaken) so that importing the library stays cheap.
   noExternal: ['zod'],
-  external: ['stripe', 'pg', '@electric-sql/pglite', 'express', 'fastify'],
+  external: ['stripe', 'pg', '@electric-sql/pglite', 'express', 'fastify', 'vitest'],
+  // The PostgreSQL schema for teams that run their own migrations (default table prefix).
+  onSuccess: async () => {
+    await writeFile('dist/schema.sql', postgresSchemaSql());
+  },
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import pg from 'pg';
 import { postgresStorage } from '../../src/postgres.js';
 import { runStorageConformance } from '../../src/testing/index.js';
 import { dropTables, SERVER_REQUIRED, serverPool, uniquePrefix } from './helpers.js';
@@ -25,3 +26,25 @@ describe.skipIf(!SERVER_REQUIRED)('PostgreSQL server (DATABASE_URL)', () => {
     cleanup: dropTables,
   });
 });
+
+describe.skipIf(!SERVER_REQUIRED)('PostgreSQL server through one pg.Client (DATABASE_URL)', () => {
+  let client: pg.Client;
+  beforeAll(async () => {
+    client = new pg.Client({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 5_000 });
+    await client.connect();
+  });
+  afterAll(() => client?.end());
+
+  runStorageConformance({
+    name: 'postgresStorage on a single pg.Client',
+    describe,
+    it,
+    create: async () => {
+      const storage = postgresStorage({ client, tablePrefix: uniquePrefix('client') });
+      await storage.migrate();
+      return storage;
+    },
+    cleanup: dropTables,
+  });
+});
+

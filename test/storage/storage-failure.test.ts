@@ -1,0 +1,125 @@
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import { PGlite } from '@electric-sql/pglite';
+import nock from 'nock';
+import pg from 'pg';
+import Stripe from 'stripe';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Marketplace, percentage, type MarketplaceStorage } from '../../src/index.js';
+import { postgresStorage } from '../../src/postgres.js';
+import { vendorRecord } from '../../src/testing/conformance/fixtures.js';
+import { dropTables, SERVER_REQUIRED, uniquePrefix } from './helpers.js';
+
+const stripe = new Stripe('sk_test_storage_failure', { maxNetworkRetries: 0 });
+const market = (storage: MarketplaceStorage) => new Marketplace({ stripe, storage, commission: percentage(12) });
+const checkout = (orderId: string) => ({ orderId, vendorId: 'v1', amount: 2000, currency: 'gbp' });
+
+/** Counts every request that reaches the (mocked) Stripe API; nothing else may leave the process. */
+function stripeRequests() {
+  const seen: string[] = [];
+  nock('https://api.stripe.com')
+    .persist()
+    .post(/.*/)
+    .reply(200, (uri) => {
+      seen.push(uri);
+      return { id: 'pi_1', object: 'payment_intent', client_secret: 'pi_1_secret_x', amount: 2000, currency: 'gbp', status: 'requires_payment_method' };
+    })
+    .get(/.*/)
+    .reply(500, (uri) => {
+      seen.push(uri);
+      return {};
+    });
+  return seen;
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+describe('when storage fails, createCheckout throws STORAGE_ERROR and sends nothing to Stripe', () => {
+  it('a pg.Pool pointed at a closed port', async () => {
+    const seen = stripeRequests();
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 2_000 });
+    try {
+      const error = await market(postgresStorage({ client: pool })).createCheckout(checkout('o1')).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringContaining('read the order') });
+      expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+      expect(seen).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('a PGlite database closed in the middle of a run', async () => {
+    const seen = stripeRequests();
+    const db = new PGlite();
+    const storage = postgresStorage({ client: db });
+    await storage.migrate();
+    await storage.insertVendor(vendorRecord('v1'));
+    const m = market(storage);
+    expect(await m.createCheckout(checkout('o1'))).toMatchObject({ paymentIntentId: 'pi_1', applicationFeeAmount: 240 });
+    expect(seen).toEqual(['/v1/payment_intents']);
+    await db.close();
+    await expect(m.createCheckout(checkout('o2'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(seen).toEqual(['/v1/payment_intents']);
+  });
+});
+
+/** A TCP relay to the PostgreSQL server that can be cut, as when the database goes away mid-run. */
+async function relay(target: URL): Promise<{ port: number; cut: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((inbound) => {
+    const outbound = connect(Number(target.port || 5432), target.hostname);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('relay has no port');
+  return {
+    port: address.port,
+    cut: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe.skipIf(!SERVER_REQUIRED)('when the PostgreSQL server goes away mid-run', () => {
+  it('createCheckout throws STORAGE_ERROR and sends nothing more to Stripe', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    const link = await relay(url);
+    const prefix = uniquePrefix('gone');
+    const pool = new pg.Pool({
+      host: '127.0.0.1',
+      port: link.port,
+      user: decodeURIComponent(url.username || 'postgres'),
+      password: decodeURIComponent(url.password),
+      database: url.pathname.slice(1),
+      connectionTimeoutMillis: 2_000,
+    });
+    pool.on('error', () => undefined); // idle clients cut by the relay
+    const direct = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    try {
+      const seen = stripeRequests();
+      const storage = postgresStorage({ client: pool, tablePrefix: prefix });
+      await storage.migrate();
+      await storage.insertVendor(vendorRecord('v1'));
+      const m = market(storage);
+      await m.createCheckout(checkout('o1'));
+      expect(seen).toEqual(['/v1/payment_intents']);
+      await link.cut();
+      await expect(m.createCheckout(checkout('o2'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+      expect(seen).toEqual(['/v1/payment_intents']);
+      const after = postgresStorage({ client: direct, tablePrefix: prefix });
+      expect((await after.listOrders()).map((o) => [o.orderId, o.paymentIntentId])).toEqual([['o1', 'pi_1']]);
+      await dropTables(after);
+    } finally {
+      await pool.end().catch(() => undefined);
+      await direct.end();
+    }
+  });
+});
