@@ -54,6 +54,7 @@ export function migrations(prefix: string): { version: number; statements: strin
   updated_at bigint NOT NULL
 )`,
         `CREATE INDEX IF NOT EXISTS ${prefix}vendors_account_idx ON ${t.vendors} (account_id, updated_at DESC)`,
+        `CREATE INDEX IF NOT EXISTS ${prefix}vendors_created_idx ON ${t.vendors} (created_at DESC, vendor_id COLLATE "C" DESC)`,
         `CREATE TABLE IF NOT EXISTS ${t.orders} (
   order_id text PRIMARY KEY,
   vendor_id text NOT NULL,

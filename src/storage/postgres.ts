@@ -5,6 +5,7 @@ import { assertTablePrefix, DEFAULT_TABLE_PREFIX, migrations, migrationsTableSql
 import type {
   EventClaim,
   ListOrdersOptions,
+  ListVendorsOptions,
   MarketplaceStorage,
   OAuthStateRecord,
   OrderPatch,
@@ -51,6 +52,9 @@ type Row = Record<string, unknown>;
 const num = (value: unknown): number => Number(value);
 const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/** A list's LIMIT: the option, or 100. */
+const limitOf = (limit: number | undefined): number => Math.max(0, Math.floor(limit ?? 100));
 
 function vendorFromRow(row: Row): VendorRecord {
   return {
@@ -173,6 +177,15 @@ function bind(db: SqlExecutor, prefix: string): PostgresStorage {
     getVendorByAccount: (accountId) =>
       one(`SELECT * FROM ${t.vendors} WHERE account_id = $1 ORDER BY updated_at DESC LIMIT 1`, [accountId], vendorFromRow),
 
+    async listVendors(options: ListVendorsOptions = {}) {
+      const { rows } = await db.query<Row>(
+        `SELECT * FROM ${t.vendors} WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
+         ORDER BY created_at DESC, vendor_id COLLATE "C" DESC LIMIT $2`,
+        [options.statuses ? [...options.statuses] : null, limitOf(options.limit)],
+      );
+      return rows.map(vendorFromRow);
+    },
+
     async insertVendor(vendor) {
       const inserted = await one(
         `INSERT INTO ${t.vendors} (vendor_id, account_id, connection, status, charges_enabled, payouts_enabled,
@@ -231,11 +244,10 @@ function bind(db: SqlExecutor, prefix: string): PostgresStorage {
       one(`SELECT * FROM ${t.orders} WHERE checkout_session_id = $1 ORDER BY updated_at DESC LIMIT 1`, [sessionId], orderFromRow),
 
     async listOrders(options: ListOrdersOptions = {}) {
-      const limit = Math.max(0, Math.floor(options.limit ?? 100));
       const { rows } = await db.query<Row>(
         `SELECT * FROM ${t.orders} WHERE ($1::text IS NULL OR vendor_id = $1::text)
          ORDER BY created_at DESC, order_id COLLATE "C" DESC LIMIT $2`,
-        [options.vendorId ?? null, limit],
+        [options.vendorId ?? null, limitOf(options.limit)],
       );
       return rows.map(orderFromRow);
     },

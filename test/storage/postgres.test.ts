@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresSchemaSql, postgresStorage } from '../../src/postgres.js';
 import { orderRecord } from '../../src/testing/conformance/fixtures.js';
-import { dropTables, pgliteFactory, SERVER_REQUIRED, serverPool, uniquePrefix } from './helpers.js';
+import { dropTables, SERVER_REQUIRED, serverPool, uniquePrefix } from './helpers.js';
 
 const lite = new PGlite();
 afterAll(() => lite.close());
@@ -56,9 +56,12 @@ describe('migrate on PGlite', () => {
   });
 
   it('wraps a failure as STORAGE_ERROR', async () => {
-    const closed = new PGlite();
-    await closed.close();
-    await expect(postgresStorage({ client: closed }).migrate()).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1 });
+    await expect(postgresStorage({ client: pool }).migrate()).rejects.toMatchObject({
+      code: 'STORAGE_ERROR',
+      cause: expect.objectContaining({ code: 'ECONNREFUSED' }),
+    });
+    await pool.end();
   });
 });
 
@@ -69,7 +72,7 @@ describe('schema.sql', () => {
 
   it('creates the same schema as migrate(), after which migrate() changes nothing', async () => {
     const prefix = uniquePrefix('sql');
-    const db = new PGlite();
+    const db = lite;
     await db.exec(postgresSchemaSql(prefix));
     await db.exec(postgresSchemaSql(prefix));
     const storage = postgresStorage({ client: db, tablePrefix: prefix });
@@ -87,7 +90,8 @@ describe('schema.sql', () => {
     expect(await columns(prefix)).toEqual(await columns(other.tablePrefix));
     expect((await storage.query(`SELECT version FROM ${prefix}schema_migrations`)).rows).toEqual([{ version: 1 }]);
     expect((await storage.insertOrder(orderRecord('o1'))).created).toBe(true);
-    await db.close();
+    await dropTables(storage);
+    await dropTables(other);
   });
 
   it('refuses a bad prefix', () => {
@@ -96,11 +100,9 @@ describe('schema.sql', () => {
 });
 
 describe('transactions on PGlite', () => {
-  const factory = pgliteFactory();
-  afterAll(() => factory.close());
-
   it('runs a nested transaction in a savepoint: an inner failure undoes only the inner writes', async () => {
-    const storage = await factory.create();
+    const storage = postgresStorage({ client: lite, tablePrefix: uniquePrefix('tx') });
+    await storage.migrate();
     await storage.transaction(async (tx) => {
       await tx.insertOrder(orderRecord('outer'));
       await expect(
@@ -113,7 +115,7 @@ describe('transactions on PGlite', () => {
     });
     expect((await storage.getOrder('outer'))?.description).toBe('own write');
     expect(await storage.getOrder('inner')).toBeNull();
-    await factory.cleanup(storage);
+    await dropTables(storage);
   });
 });
 

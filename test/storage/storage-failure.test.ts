@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import nock from 'nock';
 import pg from 'pg';
 import Stripe from 'stripe';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Marketplace, percentage, type MarketplaceStorage } from '../../src/index.js';
 import { postgresStorage } from '../../src/postgres.js';
 import { vendorRecord } from '../../src/testing/conformance/fixtures.js';
@@ -13,27 +13,31 @@ const stripe = new Stripe('sk_test_storage_failure', { maxNetworkRetries: 0 });
 const market = (storage: MarketplaceStorage) => new Marketplace({ stripe, storage, commission: percentage(12) });
 const checkout = (orderId: string) => ({ orderId, vendorId: 'v1', amount: 2000, currency: 'gbp' });
 
-/** Counts every request that reaches the (mocked) Stripe API; nothing else may leave the process. */
+/**
+ * Records every request that tries to reach Stripe. The test setup forbids real connections, so a request
+ * with no interceptor is refused, and nock reports it here.
+ */
 function stripeRequests() {
   const seen: string[] = [];
-  nock('https://api.stripe.com')
-    .persist()
-    .post(/.*/)
-    .reply(200, (uri) => {
-      seen.push(uri);
-      return { id: 'pi_1', object: 'payment_intent', client_secret: 'pi_1_secret_x', amount: 2000, currency: 'gbp', status: 'requires_payment_method' };
-    })
-    .get(/.*/)
-    .reply(500, (uri) => {
-      seen.push(uri);
-      return {};
-    });
+  const record = (request: { path?: string; hostname?: string; host?: string }) => {
+    if (`${request.hostname ?? request.host}`.includes('stripe.com')) seen.push(`${request.path}`);
+  };
+  nock.emitter.on('no match', record);
+  cleanups.push(() => nock.emitter.removeListener('no match', record));
   return seen;
 }
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+/** The one PaymentIntent a successful checkout creates (consumed, so nothing is left pending). */
+function stripeAcceptsOnePaymentIntent() {
+  nock('https://api.stripe.com')
+    .post('/v1/payment_intents')
+    .reply(200, { id: 'pi_1', object: 'payment_intent', client_secret: 'pi_1_secret_x', amount: 2000, currency: 'gbp' });
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 describe('when storage fails, createCheckout throws STORAGE_ERROR and sends nothing to Stripe', () => {
   it('a pg.Pool pointed at a closed port', async () => {
@@ -56,11 +60,12 @@ describe('when storage fails, createCheckout throws STORAGE_ERROR and sends noth
     await storage.migrate();
     await storage.insertVendor(vendorRecord('v1'));
     const m = market(storage);
+    stripeAcceptsOnePaymentIntent();
     expect(await m.createCheckout(checkout('o1'))).toMatchObject({ paymentIntentId: 'pi_1', applicationFeeAmount: 240 });
-    expect(seen).toEqual(['/v1/payment_intents']);
+    expect(nock.isDone()).toBe(true);
     await db.close();
     await expect(m.createCheckout(checkout('o2'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
-    expect(seen).toEqual(['/v1/payment_intents']);
+    expect(seen).toEqual([]);
   });
 });
 
@@ -109,11 +114,12 @@ describe.skipIf(!SERVER_REQUIRED)('when the PostgreSQL server goes away mid-run'
       await storage.migrate();
       await storage.insertVendor(vendorRecord('v1'));
       const m = market(storage);
+      stripeAcceptsOnePaymentIntent();
       await m.createCheckout(checkout('o1'));
-      expect(seen).toEqual(['/v1/payment_intents']);
+      expect(nock.isDone()).toBe(true);
       await link.cut();
       await expect(m.createCheckout(checkout('o2'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
-      expect(seen).toEqual(['/v1/payment_intents']);
+      expect(seen).toEqual([]);
       const after = postgresStorage({ client: direct, tablePrefix: prefix });
       expect((await after.listOrders()).map((o) => [o.orderId, o.paymentIntentId])).toEqual([['o1', 'pi_1']]);
       await dropTables(after);

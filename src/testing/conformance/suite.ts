@@ -104,6 +104,25 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         for (const result of results) assertEqual(result.vendor, stored, 'every caller receives the stored vendor');
       });
 
+      test('lists vendors newest first, ties by vendorId descending, filtered by status and limited', async (s) => {
+        assertEqual(await s.listVendors(), [], 'listVendors of an empty storage');
+        const vendors = [
+          vendorRecord('b', { createdAt: T0 + 2, status: 'active' }),
+          vendorRecord('a', { createdAt: T0 + 2, status: 'onboarding' }),
+          vendorRecord('c', { createdAt: T0 + 1, status: 'active' }),
+          vendorRecord('Z', { createdAt: T0 + 3, status: 'restricted' }),
+          vendorRecord('d', { createdAt: T0 + 2, status: 'rejected' }),
+        ];
+        for (const vendor of vendors) await s.insertVendor(vendor);
+        const ids = (list: { vendorId: string }[]) => list.map((v) => v.vendorId);
+        assertEqual(ids(await s.listVendors()), ['Z', 'd', 'b', 'a', 'c'], 'listVendors()');
+        assertEqual(ids(await s.listVendors({ statuses: ['active'] })), ['b', 'c'], "listVendors({ statuses: ['active'] })");
+        assertEqual(ids(await s.listVendors({ statuses: ['active', 'restricted'], limit: 2 })), ['Z', 'b'], 'listVendors({ statuses, limit })');
+        assertEqual(ids(await s.listVendors({ limit: 1 })), ['Z'], 'listVendors({ limit: 1 })');
+        assertEqual(await s.listVendors({ statuses: [] }), [], 'an empty statuses list matches nothing');
+        assertEqual((await s.listVendors())[0], vendors[3], 'listed vendors are complete records');
+      });
+
       test('updates the Stripe-derived state and keeps the identity', async (s) => {
         const vendor = vendorRecord('v1', { status: 'onboarding', detailsSubmitted: false });
         await s.insertVendor(vendor);
@@ -497,7 +516,11 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
             break;
           }
           case 2:
-            await both(async (st) => [await st.getVendor(vendorId), await st.getVendorByAccount(`acct_${vendorId}`)]);
+            await both(async (st) => [
+              await st.getVendor(vendorId),
+              await st.getVendorByAccount(`acct_${vendorId}`),
+              await st.listVendors({ statuses: ['active', 'restricted'], limit: 3 }),
+            ]);
             break;
           case 3:
           case 4: {
