@@ -1,4 +1,3 @@
-import { createServer, type Server, type Socket, connect } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import nock from 'nock';
 import pg from 'pg';
@@ -7,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Marketplace, percentage, type MarketplaceStorage } from '../../src/index.js';
 import { postgresStorage } from '../../src/postgres.js';
 import { vendorRecord } from '../../src/testing/conformance/fixtures.js';
-import { dropTables, SERVER_REQUIRED, uniquePrefix } from './helpers.js';
+import { dropTables, relay, SERVER_REQUIRED, uniquePrefix } from './helpers.js';
 
 const stripe = new Stripe('sk_test_storage_failure', { maxNetworkRetries: 0 });
 const market = (storage: MarketplaceStorage) => new Marketplace({ stripe, storage, commission: percentage(12) });
@@ -69,44 +68,12 @@ describe('when storage fails, createCheckout throws STORAGE_ERROR and sends noth
   });
 });
 
-/** A TCP relay to the PostgreSQL server that can be cut, as when the database goes away mid-run. */
-async function relay(target: URL): Promise<{ port: number; cut: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((inbound) => {
-    const outbound = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('error', () => s.destroy());
-      s.on('close', () => sockets.delete(s));
-    }
-    inbound.pipe(outbound).pipe(inbound);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('relay has no port');
-  return {
-    port: address.port,
-    cut: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe.skipIf(!SERVER_REQUIRED)('when the PostgreSQL server goes away mid-run', () => {
   it('createCheckout throws STORAGE_ERROR and sends nothing more to Stripe', async () => {
     const url = new URL(process.env.DATABASE_URL ?? '');
     const link = await relay(url);
     const prefix = uniquePrefix('gone');
-    const pool = new pg.Pool({
-      host: '127.0.0.1',
-      port: link.port,
-      user: decodeURIComponent(url.username || 'postgres'),
-      password: decodeURIComponent(url.password),
-      database: url.pathname.slice(1),
-      connectionTimeoutMillis: 2_000,
-    });
-    pool.on('error', () => undefined); // idle clients cut by the relay
+    const pool = link.pool();
     const direct = new pg.Pool({ connectionString: url.toString(), max: 1 });
     try {
       const seen = stripeRequests();
