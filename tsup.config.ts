@@ -5,6 +5,8 @@ import { postgresSchemaSql } from './src/storage/postgres-schema.js';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    express: 'src/http/express.ts',
+    fastify: 'src/http/fastify.ts',
     postgres: 'src/postgres.ts',
     testing: 'src/testing/index.ts',
   },
