@@ -15,6 +15,7 @@ import Stripe from 'stripe';
 import { Marketplace, percentage } from '../src/index.js';
 import { postgresStorage, type PostgresClient, type PostgresStorage } from '../src/postgres.js';
 import { orderRecord, vendorRecord } from '../src/testing/conformance/fixtures.js';
+import { paymentSucceededPayload, signed } from '../test/integration/events.js';
 
 const EVENTS = Number(process.env.EVENTS ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
@@ -22,20 +23,7 @@ const SECRET = 'whsec_bench';
 const stripe = new Stripe('sk_test_bench', { maxNetworkRetries: 0 });
 
 function signedEvents(round: number) {
-  return Array.from({ length: EVENTS }, (_, i) => {
-    const body = JSON.stringify({
-      id: `evt_${round}_${i}`,
-      object: 'event',
-      api_version: '2026-10-28.endive',
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      type: 'payment_intent.succeeded',
-      data: { object: { id: `pi_${round}_${i}`, object: 'payment_intent', status: 'succeeded', latest_charge: `ch_${round}_${i}` } },
-    });
-    return { body, signature: stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) };
-  });
+  return Array.from({ length: EVENTS }, (_, i) => signed(paymentSucceededPayload(`evt_${round}_${i}`, `pi_${round}_${i}`), SECRET));
 }
 
 const median = (values: number[]) => {

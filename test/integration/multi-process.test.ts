@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage, type PostgresStorage } from '../../src/postgres.js';
 import { orderRecord, prng, vendorRecord } from '../../src/testing/conformance/fixtures.js';
+import { paymentSucceededPayload, signed } from './events.js';
 import { dropTables, SERVER_REQUIRED, serverPool, uniquePrefix } from '../storage/helpers.js';
 
 // Several Node processes, each a Marketplace on one PostgreSQL database, receiving Stripe's deliveries
@@ -14,7 +14,6 @@ import { dropTables, SERVER_REQUIRED, serverPool, uniquePrefix } from '../storag
 
 const SECRET = 'whsec_multi_process_test';
 const WORKER = fileURLToPath(new URL('./webhook-worker.mjs', import.meta.url));
-const signer = new Stripe('sk_test_signer');
 
 interface Worker {
   name: string;
@@ -43,23 +42,12 @@ async function stopWorker(worker: Worker): Promise<void> {
 }
 
 function paymentSucceeded(i: number) {
-  const payload = JSON.stringify({
-    id: `evt_mp_${i}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'payment_intent.succeeded',
-    data: { object: { id: `pi_mp_${i}`, object: 'payment_intent', status: 'succeeded', latest_charge: `ch_mp_${i}` } },
-  });
-  return { id: `evt_mp_${i}`, payload };
+  return { id: `evt_mp_${i}`, payload: paymentSucceededPayload(`evt_mp_${i}`, `pi_mp_${i}`) };
 }
 
 /** One delivery as Stripe makes it: a fresh signature, POSTed to one process. Resolves to the status, or 0 when the connection failed. */
 async function deliver(worker: Worker, payload: string): Promise<number> {
-  const signature = signer.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+  const { signature } = signed(payload, SECRET);
   try {
     const response = await fetch(`http://127.0.0.1:${worker.port}/webhooks`, {
       method: 'POST',

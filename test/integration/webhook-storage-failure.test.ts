@@ -4,25 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Marketplace, percentage, type MarketplaceStorage } from '../../src/index.js';
 import { postgresStorage } from '../../src/postgres.js';
 import { orderRecord, vendorRecord } from '../../src/testing/conformance/fixtures.js';
+import { paymentSucceededPayload, signed } from './events.js';
 import { dropTables, relay, SERVER_REQUIRED, serverPool, uniquePrefix } from '../storage/helpers.js';
 
 const SECRET = 'whsec_storage_failure_test';
 const stripe = new Stripe('sk_test_storage_failure', { maxNetworkRetries: 0 });
 
-function signed(id: string) {
-  const body = JSON.stringify({
-    id,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'payment_intent.succeeded',
-    data: { object: { id: 'pi_sf', object: 'payment_intent', status: 'succeeded', latest_charge: 'ch_sf' } },
-  });
-  return { body, signature: stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) };
-}
+const delivery = (eventId: string) => signed(paymentSucceededPayload(eventId, 'pi_sf'), SECRET);
 
 function market(storage: MarketplaceStorage, now: () => number = Date.now) {
   return new Marketplace({
@@ -63,7 +51,7 @@ describe.skipIf(!SERVER_REQUIRED)('handleWebhook when PostgreSQL fails', () => {
       const calls: string[] = [];
       m.on('payment_intent.succeeded', (event) => void calls.push(event.id));
       await link.cut();
-      const result = await m.handleWebhook(signed('evt_gone'));
+      const result = await m.handleWebhook(delivery('evt_gone'));
       expect(result).toMatchObject({ status: 500, outcome: 'failed', eventId: 'evt_gone' });
       expect(calls).toEqual([]);
       expect(await eventRow('evt_gone')).toBeNull();
@@ -83,7 +71,7 @@ describe.skipIf(!SERVER_REQUIRED)('handleWebhook when PostgreSQL fails', () => {
         calls.push(event.id);
         await link.cut();
       });
-      const result = await m.handleWebhook(signed('evt_cut'));
+      const result = await m.handleWebhook(delivery('evt_cut'));
       expect(result).toMatchObject({ status: 500, outcome: 'failed', eventId: 'evt_cut' });
       expect(calls).toEqual(['evt_cut']);
       expect(await eventRow('evt_cut')).toEqual({ status: 'processing' });
@@ -92,10 +80,10 @@ describe.skipIf(!SERVER_REQUIRED)('handleWebhook when PostgreSQL fails', () => {
       const later = market(truth, () => Date.now() + 61_000);
       const redelivered: string[] = [];
       later.on('payment_intent.succeeded', (event) => void redelivered.push(event.id));
-      expect(await later.handleWebhook(signed('evt_cut'))).toMatchObject({ status: 200, outcome: 'processed' });
+      expect(await later.handleWebhook(delivery('evt_cut'))).toMatchObject({ status: 200, outcome: 'processed' });
       expect(redelivered).toEqual(['evt_cut']);
       expect(await eventRow('evt_cut')).toEqual({ status: 'processed' });
-      expect(await later.handleWebhook(signed('evt_cut'))).toMatchObject({ status: 200, outcome: 'duplicate' });
+      expect(await later.handleWebhook(delivery('evt_cut'))).toMatchObject({ status: 200, outcome: 'duplicate' });
     } finally {
       await pool.end().catch(() => undefined);
       await dropTables(truth);
