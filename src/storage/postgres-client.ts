@@ -89,24 +89,23 @@ function inTransaction(query: AnyQuery): SqlExecutor {
   return tx;
 }
 
-/** BEGIN, `fn`, COMMIT on one connection; ROLLBACK when anything throws. Reports whether ROLLBACK failed. */
+/** Ends a failed transaction. When even ROLLBACK fails, the connection is unusable: that is an AggregateError. */
+async function rollback(query: AnyQuery, error: unknown): Promise<never> {
+  await query('ROLLBACK').catch((rollbackError: unknown) => {
+    throw new AggregateError([error, rollbackError], 'transaction failed and could not be rolled back');
+  });
+  throw error;
+}
+
+/** BEGIN, `fn`, COMMIT on one connection; ROLLBACK when `fn` or COMMIT throws. */
 async function runTransaction<T>(query: AnyQuery, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
   await query('BEGIN');
   let result: T;
   try {
     result = await fn(inTransaction(query));
-  } catch (error) {
-    await query('ROLLBACK').catch((rollbackError: unknown) => {
-      throw new AggregateError([error, rollbackError], 'transaction failed and could not be rolled back');
-    });
-    throw error;
-  }
-  try {
     await query('COMMIT');
   } catch (error) {
-    // A failed COMMIT leaves the transaction aborted; end it so the connection can be reused.
-    await query('ROLLBACK').catch(() => undefined);
-    throw error;
+    return rollback(query, error);
   }
   return result;
 }
