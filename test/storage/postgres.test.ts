@@ -2,12 +2,41 @@ import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresSchemaSql, postgresStorage } from '../../src/postgres.js';
+import { postgresSchemaSql, postgresStorage, type PostgresStorage } from '../../src/postgres.js';
 import { orderRecord } from '../../src/testing/conformance/fixtures.js';
 import { dropTables, SERVER_REQUIRED, serverPool, uniquePrefix } from './helpers.js';
 
 const lite = new PGlite();
 afterAll(() => lite.close());
+
+/**
+ * On one connection, a statement interleaved into an open transaction would see its uncommitted rows. The
+ * adapter must run other callers' statements only after the transaction ends (here: after its rollback).
+ */
+async function expectNoInterleaving(storage: PostgresStorage): Promise<void> {
+  let inside!: () => void;
+  const entered = new Promise<void>((resolve) => {
+    inside = resolve;
+  });
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const transaction = storage
+    .transaction(async (tx) => {
+      await tx.insertOrder(orderRecord('uncommitted'));
+      inside();
+      await gate;
+      throw new Error('roll back');
+    })
+    .catch((error: Error) => error.message);
+  await entered;
+  // On one connection an interleaved read would see the uncommitted row; serialised, it runs after the rollback.
+  const read = storage.getOrder('uncommitted');
+  release();
+  expect(await transaction).toBe('roll back');
+  expect(await read).toBeNull();
+}
 
 describe('postgresStorage options', () => {
   it.each([
@@ -100,6 +129,13 @@ describe('schema.sql', () => {
 });
 
 describe('transactions on PGlite', () => {
+  it('runs other callers after an open transaction, never inside it', async () => {
+    const storage = postgresStorage({ client: lite, tablePrefix: uniquePrefix('tx') });
+    await storage.migrate();
+    await expectNoInterleaving(storage);
+    await dropTables(storage);
+  });
+
   it('runs a nested transaction in a savepoint: an inner failure undoes only the inner writes', async () => {
     const storage = postgresStorage({ client: lite, tablePrefix: uniquePrefix('tx') });
     await storage.migrate();
@@ -163,28 +199,7 @@ describe.skipIf(!SERVER_REQUIRED)('on the PostgreSQL server', () => {
     try {
       const storage = postgresStorage({ client, tablePrefix: uniquePrefix('client') });
       await storage.migrate();
-      let inside!: () => void;
-      const entered = new Promise<void>((resolve) => {
-        inside = resolve;
-      });
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const transaction = storage
-        .transaction(async (tx) => {
-          await tx.insertOrder(orderRecord('uncommitted'));
-          inside();
-          await gate;
-          throw new Error('roll back');
-        })
-        .catch((error: Error) => error.message);
-      await entered;
-      // On one connection an interleaved read would see the uncommitted row; serialised, it runs after the rollback.
-      const read = storage.getOrder('uncommitted');
-      release();
-      expect(await transaction).toBe('roll back');
-      expect(await read).toBeNull();
+      await expectNoInterleaving(storage);
       await dropTables(storage);
     } finally {
       await client.end();

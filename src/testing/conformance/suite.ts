@@ -239,7 +239,8 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         const lower = await s.updateOrder('o1', { patch: { amountRefunded: 300 }, now: T0 + 2 });
         assertEqual(lower.order?.amountRefunded, 700, 'a smaller amountRefunded does not replace a larger one');
         assertEqual((await s.updateOrder('o1', { status: 'refunded', now: T0 + 3 })).order?.amountRefunded, 700, 'no patch keeps it');
-        await race(n, (i) => s.updateOrder('o1', { patch: { amountRefunded: 700 + ((i * 37) % n) }, now: T0 + 4 }));
+        // Largest first: an adapter where the last write wins ends below the maximum.
+        await race(n, (i) => s.updateOrder('o1', { patch: { amountRefunded: 700 + (n - 1 - i) }, now: T0 + 4 }));
         assertEqual((await s.getOrder('o1'))?.amountRefunded, 700 + n - 1, `the largest of ${n} concurrent refund totals wins`);
       });
 
