@@ -257,8 +257,8 @@ export interface MarketplaceStorage {
    * Runs `fn` in one transaction. `tx` is this storage bound to that transaction: every write made
    * through `tx` commits when `fn` resolves, and none does when `fn` throws (the error is rethrown after
    * the rollback). Inside `fn`, use only `tx`. A `tx.transaction` call nests (a savepoint, or the same
-   * transaction). Webhook processing uses this so that a handler's own writes and `completeEvent`
-   * commit together or not at all.
+   * transaction). With the Marketplace option `webhookTransactions: true`, webhook processing runs the
+   * handlers (with `ctx.storage` = `tx`) and `completeEvent` in one call, so they commit together or not at all.
    */
   transaction?<T>(fn: (tx: MarketplaceStorage) => Promise<T>): Promise<T>;
 }
