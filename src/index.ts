@@ -47,6 +47,7 @@ export type {
   WebhookEvent,
   WebhookEventType,
   WebhookHandler,
+  WebhookStorage,
 } from './webhooks/registry.js';
 export { applyOrderUpdate } from './storage/apply.js';
 export type * from './storage/types.js';

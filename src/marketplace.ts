@@ -46,11 +46,11 @@ import {
 /** One webhook signing secret (`whsec_...`), or several while a secret is being rolled. */
 export type WebhookSecret = string | readonly string[];
 
-export interface MarketplaceOptions {
+export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceStorage> {
   /** Your Stripe client (`new Stripe(key)`); its API version, retries, timeout and host stay yours. */
   stripe: Stripe;
   /** Where the platform's memory of Stripe lives: `memoryStorage()`, `postgresStorage(...)`, or your own adapter. */
-  storage: MarketplaceStorage;
+  storage: S;
   /** Computes the platform's fee for each checkout, in minor units (for example `percentage(12)`). */
   commission: CommissionPolicy;
   /**
@@ -66,6 +66,12 @@ export interface MarketplaceOptions {
   livemode?: boolean;
   /** How long one delivery may hold an event before another delivery may take it over. Default 60 000 ms. */
   eventLeaseMs?: number;
+  /**
+   * Process each webhook event in one storage transaction: the built-in handler's writes, your handlers'
+   * writes through `ctx.storage`, and "event processed" commit together or not at all. Needs a storage
+   * with `transaction` (for example `postgresStorage`); refused with `INVALID_OPTIONS` otherwise. Default false.
+   */
+  webhookTransactions?: boolean;
   /** Tolerance for the webhook timestamp, in seconds. Default 300, as in stripe-node. */
   webhookToleranceSeconds?: number;
   /** Legacy OAuth settings, for platforms that already connect accounts with OAuth. */
@@ -109,6 +115,7 @@ const optionsSchema = lazy(() =>
     webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
     livemode: z.optional(z.boolean()),
     eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
+    webhookTransactions: z.optional(z.boolean()),
     webhookToleranceSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3_600))),
     oauth: z.optional(
       z.strictObject({
@@ -128,6 +135,7 @@ export interface ResolvedWebhookSettings {
   readonly livemode: boolean | undefined;
   readonly eventLeaseMs: number;
   readonly toleranceSeconds: number;
+  readonly transactions: boolean;
 }
 
 function toList(secret: WebhookSecret | undefined): readonly string[] {
@@ -139,14 +147,14 @@ function toList(secret: WebhookSecret | undefined): readonly string[] {
  * The marketplace: onboarding, checkout with commission, and webhooks, over the user's Stripe client
  * and an injected storage. Construct one per process and share it.
  */
-export class Marketplace {
+export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   /** @internal */
   protected readonly ctx: Context;
   /** @internal */
   protected readonly webhookSettings: ResolvedWebhookSettings;
   readonly #webhooks = new WebhookRegistry();
 
-  constructor(options: MarketplaceOptions) {
+  constructor(options: MarketplaceOptions<S>) {
     const data = parseWith(optionsSchema(), options, 'new Marketplace(options)', 'INVALID_OPTIONS');
     const platformSecrets = toList(data.webhookSecrets?.platform);
     const connectSecrets = toList(data.webhookSecrets?.connect);
@@ -154,6 +162,14 @@ export class Marketplace {
       throw new MarketplaceError(
         'INVALID_OPTIONS',
         'new Marketplace(options): set livemode (true for live keys, false for test keys) when webhookSecrets is given, so that events of the other mode are ignored rather than processed',
+      );
+    }
+    const transactions = data.webhookTransactions === true;
+    if (transactions && typeof data.storage.transaction !== 'function') {
+      throw new MarketplaceError(
+        'INVALID_OPTIONS',
+        'new Marketplace(options): webhookTransactions needs a storage with transactions (storage.transaction), such as postgresStorage; this storage has none',
+        { details: { param: 'webhookTransactions' } },
       );
     }
     this.ctx = {
@@ -171,6 +187,7 @@ export class Marketplace {
       livemode: data.livemode,
       eventLeaseMs: data.eventLeaseMs ?? DEFAULT_EVENT_LEASE_MS,
       toleranceSeconds: data.webhookToleranceSeconds ?? 300,
+      transactions,
     };
   }
 
@@ -180,8 +197,8 @@ export class Marketplace {
   }
 
   /** The storage this marketplace uses. */
-  get storage(): MarketplaceStorage {
-    return this.ctx.storage;
+  get storage(): S {
+    return this.ctx.storage as S;
   }
 
   /**
@@ -249,13 +266,13 @@ export class Marketplace {
    * Runs `handler` for each verified event of `type` (or of any of the types), after the built-in handlers
    * updated storage. The event is narrowed to the type. Returns a function that removes the handler.
    */
-  on<T extends WebhookEventType>(type: T | readonly T[], handler: WebhookHandler<T>): () => void {
-    return this.#webhooks.on(type, handler);
+  on<T extends WebhookEventType>(type: T | readonly T[], handler: WebhookHandler<T, S>): () => void {
+    return this.#webhooks.on(type, handler as unknown as WebhookHandler<T>);
   }
 
   /** Runs `handler` for every verified event, after the handlers registered with `on`. */
-  onAny(handler: WebhookHandler): () => void {
-    return this.#webhooks.onAny(handler);
+  onAny(handler: WebhookHandler<WebhookEventType, S>): () => void {
+    return this.#webhooks.onAny(handler as unknown as WebhookHandler);
   }
 
   /** Runs `handler` when processing a verified event fails (the delivery is answered with 500). */

@@ -3,7 +3,8 @@ import Stripe from 'stripe';
 import { Marketplace, type MarketplaceOptions } from '../src/index.js';
 import { memoryStorage } from '../src/storage/memory.js';
 import { percentage } from '../src/money/commission.js';
-import type { VendorRecord } from '../src/storage/types.js';
+import type { OrderRecord, VendorRecord } from '../src/storage/types.js';
+import { orderRecord as conformanceOrder, vendorRecord as conformanceVendor, vendorState } from '../src/testing/conformance/fixtures.js';
 
 export const API = 'https://api.stripe.com';
 
@@ -73,6 +74,21 @@ export function account(overrides: Partial<Stripe.Account> & { id?: string } = {
   } as Stripe.Account;
 }
 
+/** Stripe's requirements of an account with nothing due, with `overrides`. */
+export function requirements(overrides: Partial<Stripe.Account.Requirements> = {}): Stripe.Account.Requirements {
+  return {
+    alternatives: [],
+    current_deadline: null,
+    currently_due: [],
+    disabled_reason: null,
+    errors: [],
+    eventually_due: [],
+    past_due: [],
+    pending_verification: [],
+    ...overrides,
+  };
+}
+
 export function activeAccount(id = 'acct_1'): Stripe.Account {
   return account({
     id,
@@ -80,41 +96,24 @@ export function activeAccount(id = 'acct_1'): Stripe.Account {
     payouts_enabled: true,
     details_submitted: true,
     capabilities: { transfers: 'active' },
-    requirements: {
-      alternatives: [],
-      current_deadline: null,
-      currently_due: [],
-      disabled_reason: null,
-      errors: [],
-      eventually_due: [],
-      past_due: [],
-      pending_verification: [],
-    },
+    requirements: requirements(),
   });
 }
 
+/** The vendor `driver_42` on `acct_1`: active, nothing due (the conformance fixture, with these tests' ids). */
 export function vendorRecord(overrides: Partial<VendorRecord> = {}): VendorRecord {
-  return {
-    vendorId: 'driver_42',
+  return conformanceVendor('driver_42', {
     accountId: 'acct_1',
-    connection: 'account_link',
-    status: 'active',
-    chargesEnabled: true,
-    payoutsEnabled: true,
-    detailsSubmitted: true,
-    transfersCapability: 'active',
-    requirements: {
-      currentlyDue: [],
-      pastDue: [],
-      eventuallyDue: [],
-      pendingVerification: [],
-      disabledReason: null,
-      currentDeadline: null,
-    },
+    requirements: { ...vendorState().requirements, eventuallyDue: [] },
     createdAt: 1,
     updatedAt: 1,
     ...overrides,
-  };
+  });
+}
+
+/** The pending £20.00 order `o1` of `driver_42` (fee 240), without a PaymentIntent yet. */
+export function orderRecord(overrides: Partial<OrderRecord> = {}): OrderRecord {
+  return conformanceOrder('o1', { vendorId: 'driver_42', accountId: 'acct_1', createdAt: 1, updatedAt: 1, ...overrides });
 }
 
 export function paymentIntent(overrides: Partial<Stripe.PaymentIntent> = {}): Stripe.PaymentIntent {

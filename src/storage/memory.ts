@@ -11,6 +11,38 @@ import type {
 import { applyOrderUpdate } from './apply.js';
 import { randomToken } from '../util/random.js';
 
+/**
+ * Records by a secondary key that several records may share (an account id, a PaymentIntent id). A lookup
+ * answers the most recently updated record that carries the key now, as `ORDER BY updated_at DESC LIMIT 1`.
+ */
+function secondaryIndex<R extends { readonly updatedAt: number }>(records: Map<string, R>) {
+  const ids = new Map<string, Set<string>>();
+  return {
+    /** Moves `id` from the key it had (`before`) to the key it has now (`after`); null keys are not indexed. */
+    move(id: string, before: string | null | undefined, after: string | null | undefined) {
+      if (before === after) return;
+      if (before != null) {
+        const set = ids.get(before);
+        set?.delete(id);
+        if (set?.size === 0) ids.delete(before);
+      }
+      if (after != null) {
+        let set = ids.get(after);
+        if (!set) ids.set(after, (set = new Set()));
+        set.add(id);
+      }
+    },
+    find(key: string): R | undefined {
+      let found: R | undefined;
+      for (const id of ids.get(key) ?? []) {
+        const record = records.get(id);
+        if (record && (!found || record.updatedAt >= found.updatedAt)) found = record;
+      }
+      return found;
+    },
+  };
+}
+
 interface EventRow {
   status: 'processing' | 'processed';
   token: string | null;
@@ -24,33 +56,27 @@ interface EventRow {
  */
 export function memoryStorage(): MarketplaceStorage {
   const vendors = new Map<string, VendorRecord>();
-  const vendorsByAccount = new Map<string, string>();
+  const vendorsByAccount = secondaryIndex(vendors);
   const orders = new Map<string, OrderRecord>();
-  const ordersByPaymentIntent = new Map<string, string>();
-  const ordersBySession = new Map<string, string>();
+  const ordersByPaymentIntent = secondaryIndex(orders);
+  const ordersBySession = secondaryIndex(orders);
   const states = new Map<string, OAuthStateRecord>();
   const events = new Map<string, EventRow>();
   const copy = <T>(value: T): T => structuredClone(value);
 
-  const indexOrder = (order: OrderRecord) => {
-    if (order.paymentIntentId) ordersByPaymentIntent.set(order.paymentIntentId, order.orderId);
-    if (order.checkoutSessionId) ordersBySession.set(order.checkoutSessionId, order.orderId);
+  /** Keeps the order's PaymentIntent and Checkout Session keys in step with the record, dropping stale ones. */
+  const indexOrder = (before: OrderRecord | undefined, after: OrderRecord) => {
+    ordersByPaymentIntent.move(after.orderId, before?.paymentIntentId, after.paymentIntentId);
+    ordersBySession.move(after.orderId, before?.checkoutSessionId, after.checkoutSessionId);
   };
-  const orderBy = (index: Map<string, string>, key: string) => {
-    const orderId = index.get(key);
-    const order = orderId === undefined ? undefined : orders.get(orderId);
-    return order ? copy(order) : null;
-  };
+  const found = <T>(record: T | undefined): T | null => (record ? copy(record) : null);
 
   return {
     async getVendor(vendorId) {
-      const vendor = vendors.get(vendorId);
-      return vendor ? copy(vendor) : null;
+      return found(vendors.get(vendorId));
     },
     async getVendorByAccount(accountId) {
-      const vendorId = vendorsByAccount.get(accountId);
-      const vendor = vendorId === undefined ? undefined : vendors.get(vendorId);
-      return vendor ? copy(vendor) : null;
+      return found(vendorsByAccount.find(accountId));
     },
     async listVendors(options = {}) {
       const limit = options.limit ?? 100;
@@ -64,7 +90,7 @@ export function memoryStorage(): MarketplaceStorage {
       const existing = vendors.get(vendor.vendorId);
       if (existing) return { created: false, vendor: copy(existing) };
       vendors.set(vendor.vendorId, copy(vendor));
-      vendorsByAccount.set(vendor.accountId, vendor.vendorId);
+      vendorsByAccount.move(vendor.vendorId, undefined, vendor.accountId);
       return { created: true, vendor: copy(vendor) };
     },
     async updateVendor(vendorId, state, now = Date.now()) {
@@ -79,21 +105,19 @@ export function memoryStorage(): MarketplaceStorage {
         createdAt: existing.createdAt,
         updatedAt: now,
       };
-      if (updated.accountId !== existing.accountId) vendorsByAccount.delete(existing.accountId);
       vendors.set(vendorId, updated);
-      vendorsByAccount.set(updated.accountId, vendorId);
+      vendorsByAccount.move(vendorId, existing.accountId, updated.accountId);
       return copy(updated);
     },
 
     async getOrder(orderId) {
-      const order = orders.get(orderId);
-      return order ? copy(order) : null;
+      return found(orders.get(orderId));
     },
     async getOrderByPaymentIntent(paymentIntentId) {
-      return orderBy(ordersByPaymentIntent, paymentIntentId);
+      return found(ordersByPaymentIntent.find(paymentIntentId));
     },
     async getOrderByCheckoutSession(sessionId) {
-      return orderBy(ordersBySession, sessionId);
+      return found(ordersBySession.find(sessionId));
     },
     async listOrders(options: ListOrdersOptions = {}) {
       const limit = options.limit ?? 100;
@@ -107,7 +131,7 @@ export function memoryStorage(): MarketplaceStorage {
       const existing = orders.get(order.orderId);
       if (existing) return { created: false, order: copy(existing) };
       orders.set(order.orderId, copy(order));
-      indexOrder(order);
+      indexOrder(undefined, order);
       return { created: true, order: copy(order) };
     },
     async updateOrder(orderId, update: OrderUpdate): Promise<OrderUpdateResult> {
@@ -116,7 +140,7 @@ export function memoryStorage(): MarketplaceStorage {
       const next = applyOrderUpdate(existing, update);
       if (!next) return { applied: false, order: copy(existing) };
       orders.set(orderId, next);
-      indexOrder(next);
+      indexOrder(existing, next);
       return { applied: true, order: copy(next) };
     },
 

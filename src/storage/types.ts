@@ -175,7 +175,7 @@ export interface MarketplaceStorage {
 
   /** The vendor stored under `vendorId`, or null. */
   getVendor(vendorId: string): Promise<VendorRecord | null>;
-  /** The vendor whose connected account is `accountId`, or null. */
+  /** The vendor whose connected account is `accountId` now, or null; when several are, the most recently updated. */
   getVendorByAccount(accountId: string): Promise<VendorRecord | null>;
   /** Vendors, newest first (default at most 100), optionally only those with one of `statuses`. */
   listVendors(options?: ListVendorsOptions): Promise<VendorRecord[]>;
@@ -199,7 +199,12 @@ export interface MarketplaceStorage {
   // ---- orders --------------------------------------------------------------------------------
 
   getOrder(orderId: string): Promise<OrderRecord | null>;
+  /**
+   * The order whose `paymentIntentId` is this id now, or null. An id the order carried before an update
+   * no longer finds it. When several orders carry the id, the most recently updated one.
+   */
   getOrderByPaymentIntent(paymentIntentId: string): Promise<OrderRecord | null>;
+  /** As `getOrderByPaymentIntent`, by `checkoutSessionId`. */
   getOrderByCheckoutSession(checkoutSessionId: string): Promise<OrderRecord | null>;
   /** Orders newest first. */
   listOrders(options?: ListOrdersOptions): Promise<OrderRecord[]>;
@@ -252,8 +257,8 @@ export interface MarketplaceStorage {
    * Runs `fn` in one transaction. `tx` is this storage bound to that transaction: every write made
    * through `tx` commits when `fn` resolves, and none does when `fn` throws (the error is rethrown after
    * the rollback). Inside `fn`, use only `tx`. A `tx.transaction` call nests (a savepoint, or the same
-   * transaction). Webhook processing uses this so that a handler's own writes and `completeEvent`
-   * commit together or not at all.
+   * transaction). With the Marketplace option `webhookTransactions: true`, webhook processing runs the
+   * handlers (with `ctx.storage` = `tx`) and `completeEvent` in one call, so they commit together or not at all.
    */
   transaction?<T>(fn: (tx: MarketplaceStorage) => Promise<T>): Promise<T>;
 }

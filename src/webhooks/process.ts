@@ -18,7 +18,15 @@ export interface WebhookSettings extends VerifySettings {
   /** The mode this deployment handles; undefined only when no secret is set (then nothing verifies). */
   readonly livemode: boolean | undefined;
   readonly eventLeaseMs: number;
+  /**
+   * Run the handlers and `completeEvent` in one `storage.transaction`, with the handlers' `ctx.storage` bound
+   * to it. The Marketplace checks that the storage has `transaction` before it sets this.
+   */
+  readonly transactions: boolean;
 }
+
+/** Thrown inside the transaction when `completeEvent` finds the claim taken over: it rolls everything back. */
+class LeaseLost extends Error {}
 
 function rejected(error: string): WebhookResult {
   return { status: 400, outcome: 'rejected', error };
@@ -40,12 +48,17 @@ async function report(ctx: Context, registry: WebhookRegistry, error: Marketplac
   }
 }
 
-/** Runs the built-in handler, then the user's handlers for the type, then the `onAny` handlers, one after another. */
+/**
+ * Runs the built-in handler, then the user's handlers for the type, then the `onAny` handlers, one after
+ * another. Every storage call (the built-in handler's and, through `context.storage`, the user's) goes to
+ * `ctx.storage`, which is the transaction's storage when the event is processed in one.
+ */
 async function dispatch(ctx: Context, registry: WebhookRegistry, event: Stripe.Event): Promise<void> {
   const records: EventRecords = await findRecords(ctx, event);
   await runBuiltinHandler(ctx, event, records);
   const context: WebhookContext = Object.freeze({
     stripe: ctx.stripe,
+    storage: ctx.storage,
     ...(event.account ? { account: event.account } : {}),
     ...(records.vendor ? { vendor: records.vendor } : {}),
     ...(records.order ? { order: records.order } : {}),
@@ -69,6 +82,10 @@ async function dispatch(ctx: Context, registry: WebhookRegistry, event: Stripe.E
  * marked processed only after every handler succeeded. On failure the claim is released, so the next
  * delivery runs the handlers again. A delivery that finds the event claimed and its lease unexpired runs
  * nothing and gets 409; Stripe retries it later.
+ *
+ * With `settings.transactions`, the handlers run and the event is completed in one storage transaction.
+ * A failure rolls their writes back before the claim is released (outside the transaction); a lease lost
+ * to another delivery rolls them back too, releases nothing and answers 409.
  */
 export async function processWebhook(
   ctx: Context,
@@ -115,17 +132,38 @@ export async function processWebhook(
     }
 
     const token = claim.token;
+    const claimed: Stripe.Event = event;
     try {
-      await dispatch(ctx, registry, event);
-      const completed = await ctx.storage.completeEvent(eventId, token, ctx.now());
-      if (!completed) {
-        ctx.logger.warn?.(
-          'webhook lease expired before the handlers finished; another delivery took the event over (raise eventLeaseMs)',
-          ids,
-        );
+      if (settings.transactions) {
+        const transaction = ctx.storage.transaction as NonNullable<typeof ctx.storage.transaction>;
+        // The claim stays outside (committed), so other deliveries see the event held; everything the
+        // handlers write and the completion commit together, or none of it does.
+        await transaction.call(ctx.storage, async (tx) => {
+          await dispatch({ ...ctx, storage: tx }, registry, claimed);
+          if (!(await tx.completeEvent(eventId, token, ctx.now()))) throw new LeaseLost();
+        });
+      } else {
+        await dispatch(ctx, registry, claimed);
+        const completed = await ctx.storage.completeEvent(eventId, token, ctx.now());
+        if (!completed) {
+          ctx.logger.warn?.(
+            'webhook lease expired before the handlers finished; another delivery took the event over (raise eventLeaseMs)',
+            ids,
+          );
+        }
       }
       return { status: 200, outcome: 'processed', ...ids };
     } catch (error) {
+      if (error instanceof LeaseLost) {
+        // Rolled back. The delivery that took the event over owns it now; releasing would drop its claim.
+        // Stripe retries a 409 later, and then gets 200 duplicate, or runs the event if that delivery failed.
+        ctx.logger.warn?.(
+          'webhook lease expired before the handlers finished; their writes were rolled back and another delivery owns the event (raise eventLeaseMs)',
+          ids,
+        );
+        const retryAfter = Math.max(1, Math.ceil(settings.eventLeaseMs / 1000));
+        return { status: IN_PROGRESS_STATUS, outcome: 'duplicate', ...ids, retryAfter };
+      }
       const wrapped = isMarketplaceError(error) ? error : storageError('complete the webhook event', error);
       try {
         await ctx.storage.releaseEvent(eventId, token);

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { MarketplaceError } from '../errors.js';
-import type { OrderRecord, VendorRecord } from '../storage/types.js';
+import type { MarketplaceStorage, OrderRecord, VendorRecord } from '../storage/types.js';
 
 /** Every event type the installed `stripe` package knows (`'payment_intent.succeeded'`, ...). */
 export type WebhookEventType = Stripe.Event['type'];
@@ -9,13 +9,33 @@ export type WebhookEventType = Stripe.Event['type'];
 export type WebhookEvent<T extends WebhookEventType = WebhookEventType> = Extract<Stripe.Event, { type: T }>;
 
 /**
+ * The storage a handler receives for storage `S`: what `S.transaction` hands its callback (for
+ * `postgresStorage`, a `PostgresStorage` with `query`), or `S` itself when it has no transactions.
+ */
+export type WebhookStorage<S extends MarketplaceStorage = MarketplaceStorage> = S extends {
+  transaction?<R>(fn: (tx: infer Tx) => Promise<R>): Promise<R>;
+}
+  ? Tx extends MarketplaceStorage
+    ? Tx
+    : S
+  : S;
+
+/**
  * What a handler gets besides the event. `vendor` and `order` are the stored records the event is about,
  * as they stand after the built-in handlers ran; they are absent when the event is about an object the
- * library did not create.
+ * library did not create. `S` is the Marketplace's storage type.
  */
-export interface WebhookContext {
+export interface WebhookContext<S extends MarketplaceStorage = MarketplaceStorage> {
   /** Your Stripe client. */
   readonly stripe: Stripe;
+  /**
+   * The storage to make this event's writes through. With `webhookTransactions: true` it is bound to the
+   * transaction that also marks the event processed: what you write through it commits together with the
+   * built-in handler's writes and the completion, or not at all. Inside a handler, use only this storage
+   * then (never the Marketplace's own, and never a second connection for the same rows). Without the
+   * option it is the Marketplace's storage, and writes commit one by one.
+   */
+  readonly storage: WebhookStorage<S>;
   /** The connected account the event came from (`event.account`); absent for platform events. */
   readonly account?: string;
   /** The vendor the event is about: by `event.account`, the account object, or the order's vendor. */
@@ -25,9 +45,9 @@ export interface WebhookContext {
 }
 
 /** A handler for events of type `T`. Its return value is ignored; throwing makes the delivery fail with 500. */
-export type WebhookHandler<T extends WebhookEventType = WebhookEventType> = (
+export type WebhookHandler<T extends WebhookEventType = WebhookEventType, S extends MarketplaceStorage = MarketplaceStorage> = (
   event: WebhookEvent<T>,
-  context: WebhookContext,
+  context: WebhookContext<S>,
 ) => unknown;
 
 /**

@@ -1,19 +1,7 @@
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { canReceiveTransfers, vendorStateFromAccount } from '../../src/onboarding/status.js';
-import { account, activeAccount } from '../helpers.js';
-
-const req = (r: Partial<Stripe.Account.Requirements>): Stripe.Account.Requirements => ({
-  alternatives: [],
-  current_deadline: null,
-  currently_due: [],
-  disabled_reason: null,
-  errors: [],
-  eventually_due: [],
-  past_due: [],
-  pending_verification: [],
-  ...r,
-});
+import { account, activeAccount, requirements as req } from '../helpers.js';
 
 describe('vendorStateFromAccount', () => {
   it.each<[string, Partial<Stripe.Account>, string]>([

@@ -1,31 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/storage/memory.js';
 import { canTransition, statusesBefore } from '../../src/orders/transitions.js';
-import type { OrderRecord } from '../../src/storage/types.js';
-import { vendorRecord } from '../helpers.js';
-
-const order = (overrides: Partial<OrderRecord> = {}): OrderRecord => ({
-  orderId: 'o1',
-  vendorId: 'driver_42',
-  accountId: 'acct_1',
-  mode: 'embedded',
-  amount: 2000,
-  currency: 'gbp',
-  applicationFeeAmount: 240,
-  vendorAmount: 1760,
-  status: 'pending',
-  paymentIntentId: null,
-  checkoutSessionId: null,
-  chargeId: null,
-  amountRefunded: 0,
-  dispute: null,
-  lastPaymentError: null,
-  description: null,
-  metadata: {},
-  createdAt: 1,
-  updatedAt: 1,
-  ...overrides,
-});
+import { orderRecord as order, vendorRecord } from '../helpers.js';
 
 describe('order transitions', () => {
   it('never go backwards', () => {

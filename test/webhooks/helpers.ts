@@ -1,14 +1,12 @@
-import Stripe from 'stripe';
 import { Marketplace, memoryStorage, percentage } from '../../src/index.js';
 import type { MarketplaceOptions, MarketplaceStorage, OrderRecord, VendorRecord } from '../../src/index.js';
+import { orderRecord as baseOrder, testStripe, vendorRecord as baseVendor } from '../helpers.js';
+
+export { testStripe };
 
 export const PLATFORM_SECRET = 'whsec_platform_test_secret';
 export const CONNECT_SECRET = 'whsec_connect_test_secret';
 export const ACCOUNT_ID = 'acct_1VendorTest';
-
-export function testStripe(): Stripe {
-  return new Stripe('sk_test_123', { maxNetworkRetries: 0 });
-}
 
 export function makeMarket(overrides: Partial<MarketplaceOptions> = {}) {
   const stripe = testStripe();
@@ -56,53 +54,14 @@ export function sign(
   return { body, signature };
 }
 
+/** The vendor `driver_42`, on the connected account `ACCOUNT_ID`. */
 export function vendorRecord(overrides: Partial<VendorRecord> = {}): VendorRecord {
-  return {
-    vendorId: 'driver_42',
-    accountId: ACCOUNT_ID,
-    connection: 'account_link',
-    status: 'active',
-    chargesEnabled: true,
-    payoutsEnabled: true,
-    detailsSubmitted: true,
-    transfersCapability: 'active',
-    requirements: {
-      currentlyDue: [],
-      pastDue: [],
-      eventuallyDue: [],
-      pendingVerification: [],
-      disabledReason: null,
-      currentDeadline: null,
-    },
-    createdAt: 1,
-    updatedAt: 1,
-    ...overrides,
-  };
+  return baseVendor({ accountId: ACCOUNT_ID, ...overrides });
 }
 
+/** The pending order `order_1001` of `driver_42`, paid with the PaymentIntent `pi_order_1001`. */
 export function orderRecord(overrides: Partial<OrderRecord> = {}): OrderRecord {
-  return {
-    orderId: 'order_1001',
-    vendorId: 'driver_42',
-    accountId: ACCOUNT_ID,
-    mode: 'embedded',
-    amount: 2000,
-    currency: 'gbp',
-    applicationFeeAmount: 240,
-    vendorAmount: 1760,
-    status: 'pending',
-    paymentIntentId: 'pi_order_1001',
-    checkoutSessionId: null,
-    chargeId: null,
-    amountRefunded: 0,
-    dispute: null,
-    lastPaymentError: null,
-    description: null,
-    metadata: {},
-    createdAt: 1,
-    updatedAt: 1,
-    ...overrides,
-  };
+  return baseOrder({ orderId: 'order_1001', accountId: ACCOUNT_ID, paymentIntentId: 'pi_order_1001', ...overrides });
 }
 
 /** Stores the vendor `driver_42` and its order `order_1001` (PaymentIntent `pi_order_1001`). */

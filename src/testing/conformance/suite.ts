@@ -233,6 +233,28 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         assertEqual(await s.getOrderByCheckoutSession('cs_2'), expected, 'the patched session finds the order');
       });
 
+      test('finds an order only by the PaymentIntent and Checkout Session it carries now', async (s) => {
+        await s.insertOrder(orderRecord('o1', { paymentIntentId: 'pi_old', checkoutSessionId: 'cs_old' }));
+        const moved = await s.updateOrder('o1', { patch: { paymentIntentId: 'pi_new', checkoutSessionId: 'cs_new' }, now: T0 + 1 });
+        assertEqual(await s.getOrderByPaymentIntent('pi_old'), null, 'the previous PaymentIntent no longer finds the order');
+        assertEqual(await s.getOrderByCheckoutSession('cs_old'), null, 'the previous session no longer finds the order');
+        assertEqual(await s.getOrderByPaymentIntent('pi_new'), moved.order, 'the new PaymentIntent finds it');
+        assertEqual(await s.getOrderByCheckoutSession('cs_new'), moved.order, 'the new session finds it');
+        await s.updateOrder('o1', { patch: { paymentIntentId: null }, now: T0 + 2 });
+        assertEqual(await s.getOrderByPaymentIntent('pi_new'), null, 'a cleared PaymentIntent finds nothing');
+      });
+
+      test('answers the most recently updated of the orders that carry a PaymentIntent', async (s) => {
+        await s.insertOrder(orderRecord('a', { paymentIntentId: 'pi_1', updatedAt: T0 + 1 }));
+        await s.insertOrder(orderRecord('b', { paymentIntentId: 'pi_1', updatedAt: T0 + 2 }));
+        assertEqual((await s.getOrderByPaymentIntent('pi_1'))?.orderId, 'b', 'the newer of two orders with pi_1');
+        await s.updateOrder('b', { patch: { paymentIntentId: 'pi_2' }, now: T0 + 3 });
+        assertEqual((await s.getOrderByPaymentIntent('pi_1'))?.orderId, 'a', 'once b moved to pi_2, the order still carrying pi_1');
+        await s.updateOrder('a', { patch: { chargeId: 'ch_1' }, now: T0 + 4 });
+        await s.updateOrder('b', { patch: { paymentIntentId: 'pi_1' }, now: T0 + 5 });
+        assertEqual((await s.getOrderByPaymentIntent('pi_1'))?.orderId, 'b', 'b carries pi_1 again and is newer');
+      });
+
       test('never lowers amountRefunded', async (s) => {
         await s.insertOrder(orderRecord('o1', { status: 'succeeded' }));
         await s.updateOrder('o1', { status: 'partially_refunded', patch: { amountRefunded: 700 }, now: T0 + 1 });
