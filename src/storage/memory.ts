@@ -133,13 +133,13 @@ export function memoryStorage(): MarketplaceStorage {
     },
     async completeEvent(eventId, token) {
       const row = events.get(eventId);
-      if (!row || row.status !== 'processing' || row.token !== token) return false;
+      if (row?.status !== 'processing' || row.token !== token) return false;
       events.set(eventId, { status: 'processed', token: null, leaseExpiresAt: 0 });
       return true;
     },
     async releaseEvent(eventId, token) {
       const row = events.get(eventId);
-      if (!row || row.status !== 'processing' || row.token !== token) return false;
+      if (row?.status !== 'processing' || row.token !== token) return false;
       events.delete(eventId);
       return true;
     },
