@@ -52,15 +52,17 @@ function parseRate(rate: unknown, name: string): Rate {
     throw new MarketplaceError('INVALID_INPUT', `${name}: rate must be a number of percent from 0 to 100, got ${describe(rate)}`);
   }
   // The shortest decimal string that round-trips is the number the caller wrote (2.9 -> "2.9").
+  // Rates below 1e-6 print in exponent form (1.5e-7), which shifts the decimal places.
   const text = String(rate);
-  const match = /^(\d+)(?:\.(\d{1,8}))?$/.exec(text);
-  if (!match) {
+  const match = /^(\d+)(?:\.(\d+))?(?:e-(\d+))?$/.exec(text);
+  const fraction = match?.[2] ?? '';
+  const decimals = fraction.length + Number(match?.[3] ?? 0);
+  if (!match || decimals > 8) {
     throw new MarketplaceError('INVALID_INPUT', `${name}: rate ${text} has more than 8 decimal places`);
   }
-  const fraction = match[2] ?? '';
   return {
     numerator: BigInt(match[1] + fraction),
-    denominator: 10n ** BigInt(fraction.length),
+    denominator: 10n ** BigInt(decimals),
   };
 }
 
