@@ -1,0 +1,107 @@
+// Shared helpers for the packaging checks and benchmarks. Everything is derived from package.json,
+// so a new subpath in `exports` is packed, linted and consumed without touching these scripts.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export function readPackage() {
+  return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+}
+
+/** The public subpaths of the exports map (`.`, `./express`, ...), without `./package.json`. */
+export function publicSubpaths(pkg = readPackage()) {
+  const exportsMap = pkg.exports;
+  if (typeof exportsMap !== 'object' || exportsMap === null) throw new Error('package.json has no exports map');
+  return Object.keys(exportsMap).filter((subpath) => subpath !== './package.json');
+}
+
+/** The import specifier a user writes for a subpath: `.` -> `stripe-marketplace`, `./express` -> `stripe-marketplace/express`. */
+export function specifierFor(subpath, pkg = readPackage()) {
+  return subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
+}
+
+/** A stable identifier for a subpath, usable as a variable or file name: `.` -> `root`, `./express` -> `express`. */
+export function identifierFor(subpath) {
+  return subpath === '.' ? 'root' : subpath.slice(2).replace(/[^A-Za-z0-9]+/g, '_');
+}
+
+/**
+ * Checks the shape of each exports entry: `import` and `require` conditions, each with `types` first
+ * (.d.ts for import, .d.cts for require) and a `default` (.js for import, .cjs for require).
+ * Returns a list of problems (empty when the map is right).
+ */
+export function exportsMapProblems(pkg = readPackage()) {
+  const problems = [];
+  const expected = {
+    import: { types: '.d.ts', default: '.js' },
+    require: { types: '.d.cts', default: '.cjs' },
+  };
+  for (const subpath of publicSubpaths(pkg)) {
+    const entry = pkg.exports[subpath];
+    if (typeof entry !== 'object' || entry === null) {
+      problems.push(`exports["${subpath}"] must be an object with import and require conditions`);
+      continue;
+    }
+    for (const [condition, files] of Object.entries(expected)) {
+      const target = entry[condition];
+      if (typeof target !== 'object' || target === null) {
+        problems.push(`exports["${subpath}"].${condition} is missing (it needs { types, default })`);
+        continue;
+      }
+      if (Object.keys(target)[0] !== 'types') {
+        problems.push(`exports["${subpath}"].${condition}.types must come first: resolvers take the first matching condition`);
+      }
+      for (const [key, extension] of Object.entries(files)) {
+        const file = target[key];
+        if (typeof file !== 'string' || !file.startsWith('./dist/') || !file.endsWith(extension)) {
+          problems.push(
+            `exports["${subpath}"].${condition}.${key} must be a ./dist/*${extension} file, got ${JSON.stringify(file)}`,
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Runs a command; throws with its output when its exit status is not in `accept` (default [0]). Returns stdout. */
+export function run(command, args, { accept = [0], ...options } = {}) {
+  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  if (result.error) throw result.error;
+  if (!accept.includes(result.status)) {
+    const output = [result.stdout, result.stderr].filter(Boolean).join('\n');
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}) in ${options.cwd ?? root}\n${output}`);
+  }
+  return result.stdout;
+}
+
+/** The executable of a dev dependency in the repository's node_modules/.bin. */
+export function bin(name) {
+  return path.join(root, 'node_modules', '.bin', name);
+}
+
+/**
+ * Packs the package (from the existing dist/, without running lifecycle scripts) into `destination`,
+ * which is emptied first. Returns `{ tarball, files, size }`.
+ */
+export function packTarball(destination = path.join(root, 'test-artifacts', 'package')) {
+  rmSync(destination, { recursive: true, force: true });
+  mkdirSync(destination, { recursive: true });
+  const pkg = readPackage();
+  for (const subpath of publicSubpaths(pkg)) {
+    for (const condition of Object.values(pkg.exports[subpath])) {
+      for (const file of Object.values(condition)) {
+        try {
+          readFileSync(path.join(root, file));
+        } catch {
+          throw new Error(`${file} (exports["${subpath}"]) does not exist: run \`npm run build\` first`);
+        }
+      }
+    }
+  }
+  const [info] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination]));
+  return { tarball: path.join(destination, info.filename), files: info.files.map((file) => file.path), size: info.size };
+}
