@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/consumers/**'],
     testTimeout: 30_000,
+    setupFiles: ['test/setup.ts'],
     hookTimeout: 60_000,
     typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
     coverage: {

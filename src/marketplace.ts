@@ -4,7 +4,7 @@ import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import { callStorage } from './context.js';
 import type { CommissionPolicy } from './money/commission.js';
-import type { MarketplaceStorage, OrderRecord, VendorRecord, ListOrdersOptions } from './storage/types.js';
+import type { MarketplaceStorage, OrderRecord, VendorRecord, ListOrdersOptions, ListVendorsOptions } from './storage/types.js';
 import {
   completeOnboarding,
   oauthAuthorizeUrl,
@@ -210,6 +210,11 @@ export class Marketplace {
   async getVendor(vendorId: string): Promise<VendorRecord | null> {
     const id = parseWith(idSchema(), vendorId, 'getVendor(vendorId)');
     return callStorage('read the vendor', () => this.ctx.storage.getVendor(id));
+  }
+
+  /** Stored vendors, newest first (default at most 100), optionally filtered by status. */
+  async listVendors(options: ListVendorsOptions = {}): Promise<VendorRecord[]> {
+    return callStorage('list vendors', () => this.ctx.storage.listVendors(options));
   }
 
   /** The stored order (status, amounts, fee snapshot), or null. */

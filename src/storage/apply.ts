@@ -7,11 +7,11 @@ import type { OrderRecord, OrderUpdate } from './types.js';
  */
 export function applyOrderUpdate(order: OrderRecord, update: OrderUpdate): OrderRecord | null {
   if (update.from && !update.from.includes(order.status)) return null;
-  const patch = update.patch ?? {};
+  const patch = Object.fromEntries(Object.entries(update.patch ?? {}).filter(([, value]) => value !== undefined));
   return {
     ...order,
     ...structuredClone(patch),
-    amountRefunded: Math.max(order.amountRefunded, patch.amountRefunded ?? 0),
+    amountRefunded: Math.max(order.amountRefunded, update.patch?.amountRefunded ?? 0),
     status: update.status ?? order.status,
     updatedAt: update.now ?? Date.now(),
   };

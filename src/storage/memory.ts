@@ -64,6 +64,14 @@ export function memoryStorage(): MarketplaceStorage {
       const vendor = vendorId === undefined ? undefined : vendors.get(vendorId);
       return vendor ? copy(vendor) : null;
     },
+    async listVendors(options = {}) {
+      const limit = options.limit ?? 100;
+      return [...vendors.values()]
+        .filter((vendor) => options.statuses === undefined || options.statuses.includes(vendor.status))
+        .sort((a, b) => b.createdAt - a.createdAt || (a.vendorId < b.vendorId ? 1 : -1))
+        .slice(0, limit)
+        .map(copy);
+    },
     async insertVendor(vendor) {
       const existing = vendors.get(vendor.vendorId);
       if (existing) return { created: false, vendor: copy(existing) };

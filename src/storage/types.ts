@@ -162,6 +162,12 @@ export type EventClaim =
   | { readonly status: 'processed' }
   | { readonly status: 'in_progress'; readonly leaseExpiresAt: number };
 
+export interface ListVendorsOptions {
+  statuses?: readonly VendorStatus[];
+  /** At most this many, newest first. Default 100. */
+  limit?: number;
+}
+
 export interface ListOrdersOptions {
   vendorId?: string;
   /** At most this many, newest first. Default 100. */
@@ -175,6 +181,8 @@ export interface MarketplaceStorage {
   getVendor(vendorId: string): Promise<VendorRecord | null>;
   /** The vendor whose connected account is `accountId`, or null. */
   getVendorByAccount(accountId: string): Promise<VendorRecord | null>;
+  /** Vendors, newest first (default at most 100), optionally only those with one of `statuses`. */
+  listVendors(options?: ListVendorsOptions): Promise<VendorRecord[]>;
   /**
    * Stores `vendor` unless a vendor with the same `vendorId` exists. Atomic: when several callers insert
    * the same `vendorId` at once, exactly one gets `created: true`, and every caller receives the record

@@ -1,0 +1,127 @@
+/**
+ * What every page of the example marketplace does, independent of the web framework. The Express and
+ * Fastify servers only translate requests into these calls and replies back into responses.
+ */
+import { randomUUID } from 'node:crypto';
+import { isMarketplaceError, type Marketplace } from 'stripe-marketplace';
+import {
+  errorPage,
+  homePage,
+  orderPage,
+  paymentElementPage,
+  platformPage,
+  shopPage,
+  vendorSignupPage,
+  vendorStatusPage,
+  type Product,
+} from './views.js';
+
+export type Reply = { status: number; html: string } | { status: 303; redirect: string };
+
+export interface RouteDeps {
+  market: Marketplace;
+  /** The server's own origin, for return and refresh URLs (known once it listens). */
+  baseUrl(): string;
+  /** `hosted` (Stripe Checkout, or the sandbox's test-card page) or `embedded` (Payment Element). */
+  checkoutMode: 'hosted' | 'embedded';
+  /** For the Payment Element. */
+  publishableKey?: string;
+  /** Shown on the home page: "offline sandbox" or "Stripe test mode". */
+  stripeLabel: string;
+}
+
+/** Every driver offers the same ride in this example. */
+export const RIDE = { name: 'Airport ride', amount: 2000, currency: 'gbp' } as const;
+
+const html = (body: string, status = 200): Reply => ({ status, html: body });
+const redirect = (location: string): Reply => ({ status: 303, redirect: location });
+
+function slug(name: string): string {
+  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'driver';
+  return `${base}-${randomUUID().slice(0, 8)}`;
+}
+
+export function createRoutes(deps: RouteDeps) {
+  const { market } = deps;
+  const vendorUrl = (vendorId: string, page: string) => `${deps.baseUrl()}/vendors/${encodeURIComponent(vendorId)}/${page}`;
+
+  async function onboard(vendorId: string, email?: string): Promise<Reply> {
+    const { url } = await market.onboardVendor({
+      vendorId,
+      country: 'GB',
+      ...(email ? { email } : {}),
+      returnUrl: vendorUrl(vendorId, 'return'),
+      refreshUrl: vendorUrl(vendorId, 'refresh'),
+    });
+    return redirect(url);
+  }
+
+  return {
+    home: async (): Promise<Reply> => html(homePage(deps.stripeLabel)),
+
+    signupForm: async (): Promise<Reply> => html(vendorSignupPage()),
+
+    /** A real platform would authenticate the vendor here and on the refresh route. */
+    signup: async (form: { name?: string; email?: string }): Promise<Reply> => onboard(slug(form.name ?? ''), form.email),
+
+    onboard: async (vendorId: string): Promise<Reply> => onboard(vendorId),
+
+    /** Stripe sends the vendor here when the link expired or was used: mint a new one. */
+    refresh: async (vendorId: string): Promise<Reply> => onboard(vendorId),
+
+    /** Reaching this page proves nothing: ask Stripe. */
+    vendorReturn: async (vendorId: string): Promise<Reply> => html(vendorStatusPage(await market.completeOnboarding({ vendorId }))),
+
+    shop: async (): Promise<Reply> => {
+      const vendors = await market.listVendors({ statuses: ['active', 'action_required'] });
+      const products: Product[] = vendors.map((v) => ({ vendorId: v.vendorId, orderId: `order_${randomUUID()}`, ...RIDE }));
+      return html(shopPage(products));
+    },
+
+    buy: async (form: { vendorId?: string; orderId?: string }): Promise<Reply> => {
+      const vendorId = form.vendorId ?? '';
+      // The order id comes from the form, so a double-submitted form is one payment, not two.
+      const orderId = form.orderId && /^order_[a-z0-9-]{8,40}$/.test(form.orderId) ? form.orderId : `order_${randomUUID()}`;
+      const orderUrl = `${deps.baseUrl()}/orders/${encodeURIComponent(orderId)}`;
+      if (deps.checkoutMode === 'hosted') {
+        const checkout = await market.createCheckout({
+          mode: 'hosted',
+          orderId,
+          vendorId,
+          currency: RIDE.currency,
+          lineItems: [{ name: RIDE.name, unitAmount: RIDE.amount, quantity: 1 }],
+          successUrl: orderUrl,
+          cancelUrl: `${deps.baseUrl()}/shop`,
+        });
+        return checkout.url ? redirect(checkout.url) : redirect(orderUrl);
+      }
+      const checkout = await market.createCheckout({ orderId, vendorId, amount: RIDE.amount, currency: RIDE.currency });
+      return html(
+        paymentElementPage({
+          publishableKey: deps.publishableKey ?? '',
+          clientSecret: checkout.clientSecret,
+          orderId,
+          baseUrl: deps.baseUrl(),
+        }),
+      );
+    },
+
+    order: async (orderId: string): Promise<Reply> => {
+      const order = await market.getOrder(orderId);
+      return order ? html(orderPage(order)) : html(errorPage(404, `No order ${orderId}`), 404);
+    },
+
+    platform: async (): Promise<Reply> => html(platformPage(await market.listOrders({ limit: 100 }))),
+  };
+}
+
+export type Routes = ReturnType<typeof createRoutes>;
+
+/** Maps an error thrown by a route to a page: bad input is the visitor's problem, the rest is ours. */
+export function errorReply(error: unknown): Reply {
+  if (isMarketplaceError(error)) {
+    const clientError = ['INVALID_INPUT', 'VENDOR_NOT_FOUND', 'VENDOR_NOT_READY', 'ORDER_CONFLICT', 'ORDER_NOT_FOUND'].includes(error.code);
+    return html(errorPage(clientError ? 400 : 502, error.message), clientError ? 400 : 502);
+  }
+  return html(errorPage(500, 'Unexpected error'), 500);
+}

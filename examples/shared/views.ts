@@ -1,0 +1,181 @@
+/**
+ * HTML for the example marketplace, shared by the Express and Fastify servers so that both show
+ * exactly the same pages. Plain template strings: no template engine to install.
+ */
+import { formatAmount, type OrderRecord, type VendorRecord } from 'stripe-marketplace';
+
+export function escapeHtml(value: unknown): string {
+  return String(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+export function layout(title: string, body: string, options: { refreshSeconds?: number; head?: string } = {}): string {
+  const refresh = options.refreshSeconds ? `<meta http-equiv="refresh" content="${options.refreshSeconds}">` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${refresh}
+<title>${escapeHtml(title)} · RideShare marketplace</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
+  nav a { margin-right: 1rem; }
+  table { border-collapse: collapse; width: 100%; }
+  th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  .status { font-weight: 600; }
+  .card { border: 1px solid #ddd; border-radius: .5rem; padding: 1rem; margin: 1rem 0; }
+  button { font-size: 1rem; padding: .5rem 1rem; }
+  .muted { color: #666; }
+</style>
+${options.head ?? ''}
+</head>
+<body>
+<nav><a href="/">Home</a><a href="/vendors/new">Drive with us</a><a href="/shop">Book a ride</a><a href="/platform">Platform</a></nav>
+<h1>${escapeHtml(title)}</h1>
+${body}
+</body>
+</html>`;
+}
+
+export function homePage(mode: string): string {
+  return layout(
+    'RideShare marketplace',
+    `<p>An example marketplace built with <code>stripe-marketplace</code>. Drivers onboard with Stripe Connect; riders pay;
+the platform keeps a 12 % commission.</p>
+<p class="muted">Stripe: <strong id="stripe-mode">${escapeHtml(mode)}</strong></p>
+<ul>
+<li><a href="/vendors/new">Drive with us</a>: sign up and onboard as a driver</li>
+<li><a href="/shop">Book a ride</a>: pay a driver</li>
+<li><a href="/platform">Platform</a>: every order with its fee</li>
+</ul>`,
+  );
+}
+
+export function vendorSignupPage(): string {
+  return layout(
+    'Drive with us',
+    `<form method="post" action="/vendors">
+<p><label>Your name <input name="name" required maxlength="60" value="Ada"></label></p>
+<p><label>Email <input name="email" type="email" required value="ada@example.com"></label></p>
+<p><button type="submit" id="signup">Sign up and onboard with Stripe</button></p>
+</form>`,
+  );
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  onboarding: 'Onboarding not finished: Stripe still needs your details.',
+  pending_verification: 'Submitted: Stripe is verifying your details.',
+  action_required: 'Stripe needs more information from you.',
+  restricted: 'Your account is restricted and cannot receive payments.',
+  active: 'Active: you can receive payments.',
+  rejected: 'Your account was rejected.',
+  disconnected: 'Your account is disconnected from the platform.',
+};
+
+export function vendorStatusPage(vendor: VendorRecord): string {
+  const due = [...vendor.requirements.pastDue, ...vendor.requirements.currentlyDue];
+  return layout(
+    `Driver ${vendor.vendorId}`,
+    `<div class="card">
+<p>Status as Stripe reports it: <span class="status" id="vendor-status">${escapeHtml(vendor.status)}</span></p>
+<p>${escapeHtml(STATUS_TEXT[vendor.status] ?? '')}</p>
+<p class="muted">Charges enabled: ${vendor.chargesEnabled} · Payouts enabled: ${vendor.payoutsEnabled} ·
+Transfers: ${escapeHtml(vendor.transfersCapability)}</p>
+${due.length > 0 ? `<p>Still due: ${due.map(escapeHtml).join(', ')}</p>` : ''}
+${vendor.status === 'active' ? '' : `<p><a href="/vendors/${encodeURIComponent(vendor.vendorId)}/onboard" id="continue-onboarding">Continue onboarding</a></p>`}
+</div>`,
+  );
+}
+
+export interface Product {
+  vendorId: string;
+  /** A fresh order id per page view: submitting the form twice pays once. */
+  orderId: string;
+  name: string;
+  amount: number;
+  currency: string;
+}
+
+export function shopPage(products: Product[]): string {
+  const items =
+    products.length === 0
+      ? '<p>No driver is active yet. <a href="/vendors/new">Onboard one first</a>.</p>'
+      : products
+          .map(
+            (p) => `<div class="card">
+<p><strong>${escapeHtml(p.name)}</strong> with ${escapeHtml(p.vendorId)}: ${escapeHtml(formatAmount(p.amount, p.currency))}</p>
+<form method="post" action="/orders"><input type="hidden" name="vendorId" value="${escapeHtml(p.vendorId)}">
+<input type="hidden" name="orderId" value="${escapeHtml(p.orderId)}">
+<button type="submit" class="buy" data-vendor="${escapeHtml(p.vendorId)}">Book and pay</button></form>
+</div>`,
+          )
+          .join('\n');
+  return layout('Book a ride', items);
+}
+
+/** The Payment Element page, used with real Stripe keys (Stripe.js cannot load offline). */
+export function paymentElementPage(options: { publishableKey: string; clientSecret: string; orderId: string; baseUrl: string }): string {
+  const returnUrl = `${options.baseUrl}/orders/${encodeURIComponent(options.orderId)}`;
+  return layout(
+    'Pay',
+    `<form id="payment-form"><div id="payment-element"></div><p><button id="pay">Pay</button></p><p id="error" role="alert"></p></form>
+<script>
+const stripe = Stripe(${JSON.stringify(options.publishableKey)});
+const elements = stripe.elements({ clientSecret: ${JSON.stringify(options.clientSecret)} });
+elements.create('payment').mount('#payment-element');
+document.getElementById('payment-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const { error } = await stripe.confirmPayment({ elements, confirmParams: { return_url: ${JSON.stringify(returnUrl)} } });
+  if (error) document.getElementById('error').textContent = error.message;
+});
+</script>`,
+    { head: '<script src="https://js.stripe.com/v3/"></script>' },
+  );
+}
+
+const OPEN_STATUSES = new Set(['pending', 'processing']);
+
+export function orderPage(order: OrderRecord): string {
+  return layout(
+    `Order ${order.orderId}`,
+    `<div class="card">
+<p>Status: <span class="status" id="order-status">${escapeHtml(order.status)}</span></p>
+<p>Amount: ${escapeHtml(formatAmount(order.amount, order.currency))}</p>
+${order.amountRefunded > 0 ? `<p>Refunded: ${escapeHtml(formatAmount(order.amountRefunded, order.currency))}</p>` : ''}
+${order.lastPaymentError ? `<p>Last payment error: ${escapeHtml(order.lastPaymentError.declineCode ?? order.lastPaymentError.code ?? '')}</p>` : ''}
+<p class="muted">This page shows what the platform learned from Stripe's webhook, not what the browser redirect suggested.
+${OPEN_STATUSES.has(order.status) ? 'It refreshes until the payment settles.' : ''}</p>
+</div>`,
+    { refreshSeconds: OPEN_STATUSES.has(order.status) ? 1 : undefined },
+  );
+}
+
+export function platformPage(orders: OrderRecord[]): string {
+  const rows = orders
+    .map(
+      (o) => `<tr data-order="${escapeHtml(o.orderId)}">
+<td><a href="/orders/${encodeURIComponent(o.orderId)}">${escapeHtml(o.orderId)}</a></td>
+<td>${escapeHtml(o.vendorId)}</td>
+<td class="num">${escapeHtml(formatAmount(o.amount, o.currency))}</td>
+<td class="num fee">${escapeHtml(formatAmount(o.applicationFeeAmount, o.currency))}</td>
+<td class="num">${escapeHtml(formatAmount(o.vendorAmount, o.currency))}</td>
+<td class="status">${escapeHtml(o.status)}</td>
+</tr>`,
+    )
+    .join('\n');
+  return layout(
+    'Platform',
+    `<table id="orders"><thead><tr><th>Order</th><th>Driver</th><th class="num">Amount</th><th class="num">Platform fee</th><th class="num">Driver receives</th><th>Status</th></tr></thead>
+<tbody>${rows || '<tr><td colspan="6">No orders yet.</td></tr>'}</tbody></table>`,
+  );
+}
+
+export function errorPage(status: number, message: string): string {
+  return layout(status >= 500 ? 'Something went wrong' : 'Not found', `<p>${escapeHtml(message)}</p>`);
+}
