@@ -85,7 +85,7 @@ export function bin(name) {
 
 /**
  * Packs the package (from the existing dist/, without running lifecycle scripts) into `destination`,
- * which is emptied first. Returns `{ tarball, files, size }`.
+ * which is emptied first. Returns `{ tarball, files, size, unpackedSize }` (sizes in bytes).
  */
 export function packTarball(destination = path.join(root, 'test-artifacts', 'package')) {
   rmSync(destination, { recursive: true, force: true });
@@ -103,5 +103,10 @@ export function packTarball(destination = path.join(root, 'test-artifacts', 'pac
     }
   }
   const [info] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination]));
-  return { tarball: path.join(destination, info.filename), files: info.files.map((file) => file.path), size: info.size };
+  return {
+    tarball: path.join(destination, info.filename),
+    files: info.files.map((file) => file.path),
+    size: info.size,
+    unpackedSize: info.unpackedSize,
+  };
 }
