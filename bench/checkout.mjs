@@ -70,7 +70,12 @@ export async function benchCheckout() {
       maxNetworkRetries: 0,
     });
     const market = new Marketplace({ stripe, storage: await activeVendorStorage(), commission: percentage(12) });
-    const first = await market.createCheckout({ orderId: 'order_bench_check', vendorId: 'vendor_bench', amount: 2000, currency: 'gbp' });
+    const first = await market.createCheckout({
+      orderId: 'order_bench_check',
+      vendorId: 'vendor_bench',
+      amount: 2000,
+      currency: 'gbp',
+    });
     if (first.applicationFeeAmount !== 240 || first.clientSecret !== 'pi_bench_secret_bench') {
       throw new Error(`unexpected checkout result ${JSON.stringify(first)}`);
     }
@@ -96,7 +101,12 @@ export async function benchCheckout() {
       },
       subject: async (round) => {
         for (let i = 0; i < CALLS_PER_ROUND; i++) {
-          await market.createCheckout({ orderId: `order_${round}_${i}`, vendorId: 'vendor_bench', amount: 2000, currency: 'gbp' });
+          await market.createCheckout({
+            orderId: `order_${round}_${i}`,
+            vendorId: 'vendor_bench',
+            amount: 2000,
+            currency: 'gbp',
+          });
         }
       },
     });

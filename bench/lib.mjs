@@ -30,9 +30,7 @@ export async function alternate({ baseline, subject, rounds, warmup = 1 }) {
 
 /** The median of per-round ratios subject/baseline, with the lowest and highest round. */
 export function ratioOf(times, { invert = false } = {}) {
-  const ratios = times.subject.map((subject, i) =>
-    invert ? times.baseline[i] / subject : subject / times.baseline[i],
-  );
+  const ratios = times.subject.map((subject, i) => (invert ? times.baseline[i] / subject : subject / times.baseline[i]));
   return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 }
 

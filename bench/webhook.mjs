@@ -32,7 +32,10 @@ function signedPayloads(stripe, round) {
         },
       },
     });
-    return { body: Buffer.from(payload), signature: stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET, timestamp }) };
+    return {
+      body: Buffer.from(payload),
+      signature: stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET, timestamp }),
+    };
   });
 }
 
@@ -45,7 +48,8 @@ export async function benchWebhook() {
       value: null,
       target: '>= 0.7',
       met: null,
-      detail: 'not measured: this build has no market.handleWebhook yet (bench/webhook.mjs is written against its documented API)',
+      detail:
+        'not measured: this build has no market.handleWebhook yet (bench/webhook.mjs is written against its documented API)',
     };
   }
   const payloads = new Map();
