@@ -1,7 +1,7 @@
 // Shared helpers for the packaging checks and benchmarks. Everything is derived from package.json,
 // so a new subpath in `exports` is packed, linted and consumed without touching these scripts.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,11 +11,23 @@ export function readPackage() {
   return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 }
 
-/** The public subpaths of the exports map (`.`, `./express`, ...), without `./package.json`. */
+/** The code subpaths of the exports map (`.`, `./express`, ...): those with `import`/`require` conditions. */
 export function publicSubpaths(pkg = readPackage()) {
-  const exportsMap = pkg.exports;
-  if (typeof exportsMap !== 'object' || exportsMap === null) throw new Error('package.json has no exports map');
-  return Object.keys(exportsMap).filter((subpath) => subpath !== './package.json');
+  return Object.entries(exportsOf(pkg))
+    .filter(([, target]) => typeof target === 'object' && target !== null)
+    .map(([subpath]) => subpath);
+}
+
+/** The file subpaths of the exports map (`./package.json`, `./postgres/schema.sql`, ...): plain string targets. */
+export function fileSubpaths(pkg = readPackage()) {
+  return Object.entries(exportsOf(pkg))
+    .filter(([, target]) => typeof target === 'string')
+    .map(([subpath]) => subpath);
+}
+
+function exportsOf(pkg) {
+  if (typeof pkg.exports !== 'object' || pkg.exports === null) throw new Error('package.json has no exports map');
+  return pkg.exports;
 }
 
 /** The import specifier a user writes for a subpath: `.` -> `stripe-marketplace`, `./express` -> `stripe-marketplace/express`. */
@@ -39,12 +51,19 @@ export function exportsMapProblems(pkg = readPackage()) {
     import: { types: '.d.ts', default: '.js' },
     require: { types: '.d.cts', default: '.cjs' },
   };
+  for (const subpath of fileSubpaths(pkg)) {
+    const target = pkg.exports[subpath];
+    if (/\.[cm]?[jt]sx?$/.test(target)) {
+      problems.push(`exports["${subpath}"] is code (${target}): give it import and require conditions with types`);
+    }
+  }
+  for (const [subpath, entry] of Object.entries(exportsOf(pkg))) {
+    if (typeof entry !== 'string' && (typeof entry !== 'object' || entry === null)) {
+      problems.push(`exports["${subpath}"] must be a file path or an object with import and require conditions`);
+    }
+  }
   for (const subpath of publicSubpaths(pkg)) {
     const entry = pkg.exports[subpath];
-    if (typeof entry !== 'object' || entry === null) {
-      problems.push(`exports["${subpath}"] must be an object with import and require conditions`);
-      continue;
-    }
     for (const [condition, files] of Object.entries(expected)) {
       const target = entry[condition];
       if (typeof target !== 'object' || target === null) {
@@ -91,15 +110,15 @@ export function packTarball(destination = path.join(root, 'test-artifacts', 'pac
   rmSync(destination, { recursive: true, force: true });
   mkdirSync(destination, { recursive: true });
   const pkg = readPackage();
-  for (const subpath of publicSubpaths(pkg)) {
-    for (const condition of Object.values(pkg.exports[subpath])) {
-      for (const file of Object.values(condition)) {
-        try {
-          readFileSync(path.join(root, file));
-        } catch {
-          throw new Error(`${file} (exports["${subpath}"]) does not exist: run \`npm run build\` first`);
-        }
-      }
+  const targets = [
+    ...publicSubpaths(pkg).flatMap((subpath) =>
+      Object.values(pkg.exports[subpath]).flatMap((condition) => Object.values(condition).map((file) => [subpath, file])),
+    ),
+    ...fileSubpaths(pkg).map((subpath) => [subpath, pkg.exports[subpath]]),
+  ];
+  for (const [subpath, file] of targets) {
+    if (!existsSync(path.join(root, file))) {
+      throw new Error(`${file} (exports["${subpath}"]) does not exist: run \`npm run build\` first`);
     }
   }
   const [info] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination]));

@@ -1,7 +1,8 @@
 // CommonJS consumer: `require` the package.
 const Stripe = require('stripe');
 const { Marketplace, memoryStorage, percentage, computeCommission, isMarketplaceError } = require('stripe-marketplace');
-const { modules } = require('./subpaths.generated.cjs');
+const { existsSync } = require('node:fs');
+const { files, modules } = require('./subpaths.generated.cjs');
 
 const expect = (condition, message) => {
   if (!condition) throw new Error(`cjs consumer: ${message}`);
@@ -9,6 +10,9 @@ const expect = (condition, message) => {
 
 for (const [subpath, exported] of Object.entries(modules)) {
   expect(Object.keys(exported).length > 0, `require of "${subpath}" has no exports`);
+}
+for (const specifier of files) {
+  expect(existsSync(require.resolve(specifier)), `require.resolve("${specifier}") finds the file`);
 }
 expect(require.resolve('stripe-marketplace').endsWith('.cjs'), 'require resolves to the CJS build');
 
@@ -26,7 +30,9 @@ async function main() {
     isMarketplaceError(refused, 'INVALID_OPTIONS') && refused.message.includes('comission'),
     `unknown option named: ${refused}`,
   );
-  console.log(`cjs: ${Object.keys(modules).length} subpath(s) required; commission and option checks ok`);
+  console.log(
+    `cjs: ${Object.keys(modules).length} subpath(s) required, ${files.length} file(s) resolved; commission and option checks ok`,
+  );
 }
 main().catch((error) => {
   console.error(error);
