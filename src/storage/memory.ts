@@ -9,7 +9,6 @@ import type {
   VendorRecord,
 } from './types.js';
 import { applyOrderUpdate } from './apply.js';
-import { randomToken } from '../util/random.js';
 
 interface EventRow {
   status: 'processing' | 'processed';
@@ -42,6 +41,7 @@ export function memoryStorage(): MarketplaceStorage {
   const ordersBySession = new Map<string, string>();
   const states = new Map<string, OAuthStateRecord>();
   const events = new Map<string, EventRow>();
+  let leases = 0;
   const copy = clonePlain;
 
   const indexOrder = (order: OrderRecord) => {
@@ -147,7 +147,8 @@ export function memoryStorage(): MarketplaceStorage {
       const row = events.get(eventId);
       if (row?.status === 'processed') return { status: 'processed' };
       if (row && row.leaseExpiresAt > now) return { status: 'in_progress', leaseExpiresAt: row.leaseExpiresAt };
-      const token = randomToken();
+      // Lease tokens only tell this store's callers apart, so a counter is enough (and cheaper than randomness).
+      const token = `lease_${++leases}`;
       events.set(eventId, { status: 'processing', token, leaseExpiresAt: now + leaseMs });
       return { status: 'claimed', token };
     },
