@@ -6,13 +6,12 @@ import {
   computeCommission,
   divideAndRound,
   fixedFee,
-  isMarketplaceError,
-  type MarketplaceError,
   percentage,
   percentagePlusFixed,
   perVendor,
   tiers,
 } from '../../src/index.js';
+import { thrown, rejected } from './extra-helpers.js';
 
 const ctx = (amount: number, currency = 'gbp', vendorId = 'driver_42'): CommissionContext => ({
   amount,
@@ -22,25 +21,6 @@ const ctx = (amount: number, currency = 'gbp', vendorId = 'driver_42'): Commissi
   orderId: 'order_1',
   metadata: {},
 });
-
-function thrown(fn: () => unknown): MarketplaceError {
-  try {
-    fn();
-  } catch (error) {
-    if (isMarketplaceError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a MarketplaceError');
-}
-
-async function rejected(promise: Promise<unknown>): Promise<MarketplaceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMarketplaceError(error)) throw new Error(`expected a MarketplaceError, got ${String(error)}`);
-  return error;
-}
 
 describe('divideAndRound', () => {
   it('returns exact quotients unchanged in every mode', () => {

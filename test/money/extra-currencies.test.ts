@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertChargeAmount,
-  currencyInfo,
-  formatAmount,
-  isMarketplaceError,
-  MAX_AMOUNT,
-  type MarketplaceError,
-  supportedCurrencies,
-} from '../../src/index.js';
+import { assertChargeAmount, currencyInfo, formatAmount, MAX_AMOUNT, supportedCurrencies } from '../../src/index.js';
 import { describe as describeValue } from '../../src/money/currencies.js';
-
-function thrown(fn: () => unknown): MarketplaceError {
-  try {
-    fn();
-  } catch (error) {
-    if (isMarketplaceError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a MarketplaceError');
-}
+import { thrown } from './extra-helpers.js';
 
 describe('currencyInfo', () => {
   it('follows Stripe, not ISO 4217: ISK and UGX are two-decimal in whole hundreds', () => {
