@@ -3,6 +3,8 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    express: 'src/http/express.ts',
+    fastify: 'src/http/fastify.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -31,7 +31,9 @@ export type MarketplaceErrorCode =
   /** The storage adapter failed; its error is `cause`. */
   | 'STORAGE_ERROR'
   /** A webhook request could not be verified (bad, missing or expired signature, or a parsed body). */
-  | 'WEBHOOK_SIGNATURE_INVALID';
+  | 'WEBHOOK_SIGNATURE_INVALID'
+  /** A webhook handler (yours or a built-in one) threw; the thrown value is `cause`. */
+  | 'WEBHOOK_HANDLER_FAILED';
 
 export interface MarketplaceErrorOptions {
   cause?: unknown;

@@ -38,5 +38,15 @@ export type {
 } from './checkout/checkout.js';
 export { ORDER_TRANSITIONS, canTransition, statusesBefore } from './orders/transitions.js';
 export { memoryStorage } from './storage/memory.js';
+export { webhookHttpAnswer, IN_PROGRESS_STATUS, MAX_WEBHOOK_BODY_BYTES } from './webhooks/http.js';
+export type { WebhookResult, WebhookOutcome } from './webhooks/http.js';
+export type { WebhookInput } from './webhooks/process.js';
+export type {
+  WebhookContext,
+  WebhookErrorHandler,
+  WebhookEvent,
+  WebhookEventType,
+  WebhookHandler,
+} from './webhooks/registry.js';
 export { applyOrderUpdate } from './storage/apply.js';
 export type * from './storage/types.js';

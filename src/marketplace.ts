@@ -28,6 +28,20 @@ import {
 } from './checkout/checkout.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
+import {
+  WebhookRegistry,
+  type WebhookErrorHandler,
+  type WebhookEventType,
+  type WebhookHandler,
+} from './webhooks/registry.js';
+import { processWebhook, type WebhookInput } from './webhooks/process.js';
+import {
+  MAX_WEBHOOK_BODY_BYTES,
+  bodyTooLarge,
+  readRequestBody,
+  toResponse,
+  type WebhookResult,
+} from './webhooks/http.js';
 
 /** One webhook signing secret (`whsec_...`), or several while a secret is being rolled. */
 export type WebhookSecret = string | readonly string[];
@@ -130,6 +144,7 @@ export class Marketplace {
   protected readonly ctx: Context;
   /** @internal */
   protected readonly webhookSettings: ResolvedWebhookSettings;
+  readonly #webhooks = new WebhookRegistry();
 
   constructor(options: MarketplaceOptions) {
     const data = parseWith(optionsSchema(), options, 'new Marketplace(options)', 'INVALID_OPTIONS');
@@ -226,5 +241,53 @@ export class Marketplace {
   /** Stored orders, newest first (default at most 100). */
   async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
     return callStorage('list orders', () => this.ctx.storage.listOrders(options));
+  }
+
+  // ---- webhooks ----------------------------------------------------------------------------------
+
+  /**
+   * Runs `handler` for each verified event of `type` (or of any of the types), after the built-in handlers
+   * updated storage. The event is narrowed to the type. Returns a function that removes the handler.
+   */
+  on<T extends WebhookEventType>(type: T | readonly T[], handler: WebhookHandler<T>): () => void {
+    return this.#webhooks.on(type, handler);
+  }
+
+  /** Runs `handler` for every verified event, after the handlers registered with `on`. */
+  onAny(handler: WebhookHandler): () => void {
+    return this.#webhooks.onAny(handler);
+  }
+
+  /** Runs `handler` when processing a verified event fails (the delivery is answered with 500). */
+  onError(handler: WebhookErrorHandler): () => void {
+    return this.#webhooks.onError(handler);
+  }
+
+  /**
+   * Verifies one webhook delivery against the raw body, processes it exactly once, and returns the HTTP
+   * status to answer with. Never throws for a problem in the request.
+   */
+  handleWebhook(input: WebhookInput): Promise<WebhookResult> {
+    return processWebhook(this.ctx, this.webhookSettings, this.#webhooks, input);
+  }
+
+  /**
+   * `handleWebhook` for a web-standard Request (Next.js route handlers, Hono, Bun, Deno, Workers).
+   * Reads the raw body itself (at most 1 MiB) and answers with a small JSON Response.
+   */
+  async handleWebhookRequest(request: Request): Promise<Response> {
+    if (typeof request !== 'object' || request === null || typeof request.headers?.get !== 'function') {
+      return toResponse({ status: 500, outcome: 'failed', error: 'handleWebhookRequest expects a web-standard Request' });
+    }
+    let body: Uint8Array | null;
+    try {
+      body = await readRequestBody(request, MAX_WEBHOOK_BODY_BYTES);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return toResponse({ status: 400, outcome: 'rejected', error: `the request body could not be read: ${reason}` });
+    }
+    if (body === null) return toResponse(bodyTooLarge(MAX_WEBHOOK_BODY_BYTES));
+    const result = await this.handleWebhook({ body, signature: request.headers.get('stripe-signature') });
+    return toResponse(result);
   }
 }

@@ -1,0 +1,207 @@
+import type Stripe from 'stripe';
+import { type Context, callStorage, callStripe } from '../context.js';
+import { storeAccountState } from '../onboarding/onboarding.js';
+import { statusesBefore } from '../orders/transitions.js';
+import type { DisputeStatus, OrderPatch, OrderRecord, OrderStatus, VendorRecord, VendorState } from '../storage/types.js';
+
+/** The stored records an event is about. Built-in handlers replace them with what they wrote. */
+export interface EventRecords {
+  vendor: VendorRecord | undefined;
+  order: OrderRecord | undefined;
+}
+
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (typeof value === 'string') return value;
+  return value && typeof value.id === 'string' ? value.id : null;
+}
+
+/**
+ * Finds the stored vendor and order an event is about. Only ids the library stored are used: metadata
+ * is never trusted, because a connected account can put anything in its own objects' metadata.
+ */
+export async function findRecords(ctx: Context, event: Stripe.Event): Promise<EventRecords> {
+  const object = event.data.object as { object?: unknown; id?: unknown; payment_intent?: unknown };
+  let order: OrderRecord | null = null;
+  if (object.object === 'payment_intent' && typeof object.id === 'string') {
+    const id = object.id;
+    order = await callStorage('read the order', () => ctx.storage.getOrderByPaymentIntent(id));
+  } else if (object.object === 'checkout.session' && typeof object.id === 'string') {
+    const id = object.id;
+    order = await callStorage('read the order', () => ctx.storage.getOrderByCheckoutSession(id));
+  } else if (object.object === 'charge' || object.object === 'dispute' || object.object === 'refund') {
+    const id = idOf(object.payment_intent as string | { id: string } | null | undefined);
+    if (id) order = await callStorage('read the order', () => ctx.storage.getOrderByPaymentIntent(id));
+  }
+
+  const accountId =
+    event.account ?? (object.object === 'account' && typeof object.id === 'string' ? object.id : undefined);
+  let vendor: VendorRecord | null = null;
+  if (accountId) vendor = await callStorage('read the vendor', () => ctx.storage.getVendorByAccount(accountId));
+  if (!vendor && order) {
+    const vendorId = order.vendorId;
+    vendor = await callStorage('read the vendor', () => ctx.storage.getVendor(vendorId));
+  }
+  return { vendor: vendor ?? undefined, order: order ?? undefined };
+}
+
+/**
+ * Moves the order to `to` with `patch`, only from a status that may precede `to` (plus `alsoFrom`), in
+ * one atomic storage write: a late event cannot undo newer state.
+ */
+async function moveOrder(
+  ctx: Context,
+  records: EventRecords,
+  to: OrderStatus,
+  patch: OrderPatch = {},
+  alsoFrom: readonly OrderStatus[] = [],
+): Promise<void> {
+  const order = records.order;
+  if (!order) return;
+  const from = [...statusesBefore(to), ...alsoFrom];
+  const result = await callStorage('update the order', () =>
+    ctx.storage.updateOrder(order.orderId, { status: to, from, patch, now: ctx.now() }),
+  );
+  if (!result.applied) {
+    ctx.logger.debug?.('order not moved: its status is already past the event', {
+      orderId: order.orderId,
+      status: result.order?.status,
+      to,
+    });
+  }
+  if (result.order) records.order = result.order;
+}
+
+/** Records the PaymentIntent of a Checkout Session on the order, once; it never changes afterwards. */
+async function recordPaymentIntent(ctx: Context, records: EventRecords, session: Stripe.Checkout.Session): Promise<void> {
+  const order = records.order;
+  const paymentIntentId = idOf(session.payment_intent);
+  if (!order || !paymentIntentId || order.paymentIntentId === paymentIntentId) return;
+  const result = await callStorage('record the PaymentIntent', () =>
+    ctx.storage.updateOrder(order.orderId, { patch: { paymentIntentId }, now: ctx.now() }),
+  );
+  if (result.order) records.order = result.order;
+}
+
+async function accountUpdated(ctx: Context, records: EventRecords): Promise<void> {
+  const vendor = records.vendor;
+  if (!vendor) return;
+  if (vendor.status === 'disconnected') {
+    // The platform lost access; a late account.updated must not bring the vendor back.
+    ctx.logger.debug?.('account.updated ignored for a disconnected vendor', { vendorId: vendor.vendorId });
+    return;
+  }
+  // The payload may be older than what is stored: re-read the account and store what Stripe says now.
+  const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(vendor.accountId));
+  records.vendor = await storeAccountState(ctx, vendor.vendorId, account);
+}
+
+async function accountDeauthorized(ctx: Context, records: EventRecords): Promise<void> {
+  const vendor = records.vendor;
+  if (!vendor || vendor.status === 'disconnected') return;
+  // Only the status changes: the rest is the last state Stripe reported, kept for support.
+  const state: VendorState = {
+    status: 'disconnected',
+    chargesEnabled: vendor.chargesEnabled,
+    payoutsEnabled: vendor.payoutsEnabled,
+    detailsSubmitted: vendor.detailsSubmitted,
+    transfersCapability: vendor.transfersCapability,
+    requirements: vendor.requirements,
+  };
+  const updated = await callStorage('update the vendor', () => ctx.storage.updateVendor(vendor.vendorId, state, ctx.now()));
+  if (updated) records.vendor = updated;
+}
+
+function paymentError(intent: Stripe.PaymentIntent): OrderPatch['lastPaymentError'] {
+  const error = intent.last_payment_error;
+  if (!error) return null;
+  return { code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null };
+}
+
+/** How far a dispute has gone: a dispute's stored status only moves to a later stage. */
+const DISPUTE_STAGE: Readonly<Record<DisputeStatus, number>> = {
+  warning_needs_response: 0,
+  needs_response: 0,
+  warning_under_review: 1,
+  under_review: 1,
+  warning_closed: 2,
+  won: 2,
+  lost: 2,
+  prevented: 2,
+};
+
+async function disputeChanged(ctx: Context, records: EventRecords, dispute: Stripe.Dispute): Promise<void> {
+  const order = records.order;
+  if (!order) return;
+  const status = dispute.status as DisputeStatus;
+  if (!(status in DISPUTE_STAGE)) return;
+  const stored = order.dispute;
+  // A late `created` after `closed` must not reopen the dispute. (Two events of one dispute processed at
+  // the same instant can still race; the next event of the dispute corrects the record.)
+  if (stored && stored.id === dispute.id && DISPUTE_STAGE[stored.status] > DISPUTE_STAGE[status]) return;
+  const result = await callStorage('record the dispute', () =>
+    ctx.storage.updateOrder(order.orderId, {
+      patch: { dispute: { id: dispute.id, status, amount: dispute.amount } },
+      now: ctx.now(),
+    }),
+  );
+  if (result.order) records.order = result.order;
+}
+
+async function chargeRefunded(ctx: Context, records: EventRecords, charge: Stripe.Charge): Promise<void> {
+  const order = records.order;
+  if (!order || charge.amount_refunded <= 0) return;
+  const fully = charge.refunded || charge.amount_refunded >= order.amount;
+  await moveOrder(ctx, records, fully ? 'refunded' : 'partially_refunded', {
+    amountRefunded: charge.amount_refunded,
+    chargeId: charge.id,
+  });
+  // A refund that arrives when the order can no longer move (for example already refunded) still never
+  // lowers the recorded amount: storage keeps the larger value.
+}
+
+/**
+ * Keeps storage true to Stripe. Each handler writes only forward (order statuses, refunded amounts,
+ * dispute stages) or re-reads the object from Stripe (accounts), so a late or repeated event cannot
+ * overwrite newer state. Events about objects the library did not create change nothing.
+ */
+export async function runBuiltinHandler(ctx: Context, event: Stripe.Event, records: EventRecords): Promise<void> {
+  switch (event.type) {
+    case 'account.updated':
+      return accountUpdated(ctx, records);
+    case 'account.application.deauthorized':
+      return accountDeauthorized(ctx, records);
+    case 'payment_intent.succeeded': {
+      const chargeId = idOf(event.data.object.latest_charge);
+      return moveOrder(ctx, records, 'succeeded', chargeId ? { chargeId } : {});
+    }
+    case 'payment_intent.processing':
+      return moveOrder(ctx, records, 'processing');
+    case 'payment_intent.payment_failed':
+      // `failed` -> `failed` records the latest decline when the customer retries and fails again.
+      return moveOrder(ctx, records, 'failed', { lastPaymentError: paymentError(event.data.object) }, ['failed']);
+    case 'payment_intent.canceled':
+      return moveOrder(ctx, records, 'canceled');
+    case 'checkout.session.completed':
+      await recordPaymentIntent(ctx, records, event.data.object);
+      // Delayed payment methods complete the session unpaid; async_payment_succeeded follows.
+      if (event.data.object.payment_status === 'paid') await moveOrder(ctx, records, 'succeeded');
+      return;
+    case 'checkout.session.async_payment_succeeded':
+      await recordPaymentIntent(ctx, records, event.data.object);
+      return moveOrder(ctx, records, 'succeeded');
+    case 'checkout.session.async_payment_failed':
+      await recordPaymentIntent(ctx, records, event.data.object);
+      return moveOrder(ctx, records, 'failed');
+    case 'checkout.session.expired':
+      await recordPaymentIntent(ctx, records, event.data.object);
+      return moveOrder(ctx, records, 'expired');
+    case 'charge.refunded':
+      return chargeRefunded(ctx, records, event.data.object);
+    case 'charge.dispute.created':
+    case 'charge.dispute.updated':
+    case 'charge.dispute.closed':
+      return disputeChanged(ctx, records, event.data.object);
+    default:
+      return;
+  }
+}
