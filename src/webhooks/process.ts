@@ -30,7 +30,12 @@ function describe(error: unknown): string {
 
 /** Tells the `onError` handlers and the logger; never throws. */
 async function report(ctx: Context, registry: WebhookRegistry, error: MarketplaceError, event: Stripe.Event): Promise<void> {
-  ctx.logger.error?.('webhook processing failed', { eventId: event.id, type: event.type, code: error.code, error: error.message });
+  ctx.logger.error?.('webhook processing failed', {
+    eventId: event.id,
+    type: event.type,
+    code: error.code,
+    error: error.message,
+  });
   for (const handler of registry.errorHandlersNow()) {
     try {
       await handler(error, event);
