@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Context } from '../context.js';
+import type { EventClaim } from '../storage/types.js';
 import { MarketplaceError, isMarketplaceError, storageError } from '../errors.js';
 import { findRecords, runBuiltinHandler, type EventRecords } from './builtin-handlers.js';
 import { IN_PROGRESS_STATUS, type WebhookResult } from './http.js';
@@ -105,7 +106,7 @@ export async function processWebhook(
 
     const eventId = event.id;
     const now = ctx.now();
-    let claim;
+    let claim: EventClaim;
     try {
       claim = await ctx.storage.claimEvent(eventId, { leaseMs: settings.eventLeaseMs, now, type: event.type });
     } catch (error) {
