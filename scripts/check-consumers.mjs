@@ -23,7 +23,7 @@ import {
   publicSubpaths,
   readPackage,
   root,
-  run,
+  runAsync,
   specifierFor,
 } from './lib/package.mjs';
 
@@ -51,16 +51,16 @@ function peerInstallSpecs(pkg, overrides = {}) {
   return specs;
 }
 
-function npmInstall(cwd, specs) {
+async function npmInstall(cwd, specs) {
   const args = ['install', ...specs, '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts'];
   try {
-    run('npm', [...args, '--offline'], { cwd });
+    await runAsync('npm', [...args, '--offline'], { cwd });
   } catch (error) {
     // A cold npm cache (a fresh CI machine before `npm ci` filled it) falls back to the registry.
     console.warn(
       `npm install --offline failed in ${cwd}; retrying with --prefer-offline\n${String(error.message).split('\n')[0]}`,
     );
-    run('npm', [...args, '--prefer-offline'], { cwd });
+    await runAsync('npm', [...args, '--prefer-offline'], { cwd });
   }
 }
 
@@ -93,12 +93,14 @@ function writeSubpathImports(dir, pkg) {
   writeFileSync(path.join(dir, 'subpaths.generated.cts'), ts);
 }
 
-function node(cwd, file) {
-  return run(process.execPath, [file], { cwd }).trim();
+async function node(cwd, file) {
+  return (await runAsync(process.execPath, [file], { cwd })).trim();
 }
 
 function tsc(cwd) {
-  return run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd });
+  return runAsync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+    cwd,
+  });
 }
 
 const CONSUMERS = {
@@ -106,7 +108,7 @@ const CONSUMERS = {
   cjs: (dir) => node(dir, 'index.cjs'),
   'ts-node16': (dir) => tsc(dir),
   'ts-bundler': async (dir) => {
-    const typecheck = tsc(dir);
+    const typecheck = await tsc(dir);
     const esbuild = await import(pathToFileURL(path.join(root, 'node_modules', 'esbuild', 'lib', 'main.js')).href);
     await esbuild.build({
       entryPoints: [path.join(dir, 'index.ts')],
@@ -118,7 +120,7 @@ const CONSUMERS = {
       external: Object.keys(readPackage().peerDependencies ?? {}),
       logLevel: 'error',
     });
-    return [typecheck, node(dir, path.join('out', 'bundle.mjs'))].filter(Boolean).join('\n');
+    return [typecheck, await node(dir, path.join('out', 'bundle.mjs'))].filter(Boolean).join('\n');
   },
 };
 
@@ -155,8 +157,10 @@ export async function runConsumers(tarball, { keep = false } = {}) {
     throw new Error(`test/consumers has ${committed.join(', ')}, but the driver knows ${known.join(', ')}`);
   }
   const workspace = mkdtempSync(path.join(tmpdir(), 'stripe-marketplace-consumers-'));
+  let reports = [];
   try {
-    for (const installRoot of installRoots(pkg)) {
+    // The install roots run side by side, and so do the consumers within a root; output is printed in order.
+    reports = installRoots(pkg).map(async (installRoot) => {
       const base = path.join(workspace, installRoot.dir);
       cpSync(CONSUMERS_DIR, base, {
         recursive: true,
@@ -164,16 +168,22 @@ export async function runConsumers(tarball, { keep = false } = {}) {
       });
       writeFileSync(path.join(base, 'package.json'), '{ "private": true }\n');
       const started = performance.now();
-      npmInstall(base, [tarball, ...peerInstallSpecs(pkg, installRoot.overrides)]);
-      console.log(`consumers with ${installRoot.name}: installed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      for (const name of installRoot.consumers) {
-        const dir = path.join(base, name);
-        writeSubpathImports(dir, pkg);
-        const output = (await CONSUMERS[name](dir)) || `${name}: tsc --noEmit passed`;
-        console.log(`  ✓ ${output.replace(/\n/g, '\n    ')}`);
-      }
-    }
+      await npmInstall(base, [tarball, ...peerInstallSpecs(pkg, installRoot.overrides)]);
+      const installed = `consumers with ${installRoot.name}: installed in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+      const outputs = await Promise.all(
+        installRoot.consumers.map(async (name) => {
+          const dir = path.join(base, name);
+          writeSubpathImports(dir, pkg);
+          const output = (await CONSUMERS[name](dir)) || `${name}: tsc --noEmit passed`;
+          return `  ✓ ${output.replace(/\n/g, '\n    ')}`;
+        }),
+      );
+      return [installed, ...outputs].join('\n');
+    });
+    for (const report of reports) console.log(await report);
   } finally {
+    // Let every install root settle before its files are removed.
+    await Promise.allSettled(reports);
     if (keep) console.log(`kept ${workspace}`);
     else rmSync(workspace, { recursive: true, force: true });
   }

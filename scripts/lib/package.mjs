@@ -1,6 +1,6 @@
 // Shared helpers for the packaging checks and benchmarks. Everything is derived from package.json,
 // so a new subpath in `exports` is packed, linted and consumed without touching these scripts.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,29 @@ export function run(command, args, { accept = [0], ...options } = {}) {
     throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}) in ${options.cwd ?? root}\n${output}`);
   }
   return result.stdout;
+}
+
+/** `run`, without blocking: resolves with stdout, rejects with the output when the exit status is not in `accept`. */
+export function runAsync(command, args, { accept = [0], ...options } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, ...options });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (accept.includes(status)) resolve(stdout);
+      else {
+        const output = [stdout, stderr].filter(Boolean).join('\n');
+        reject(new Error(`${command} ${args.join(' ')} failed (exit ${status}) in ${options.cwd ?? root}\n${output}`));
+      }
+    });
+  });
 }
 
 /** The executable of a dev dependency in the repository's node_modules/.bin. */
