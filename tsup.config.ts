@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     express: 'src/http/express.ts',
     fastify: 'src/http/fastify.ts',
+    testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -16,5 +17,5 @@ export default defineConfig({
   treeshake: true,
   // zod/mini is bundled (and tree-shaken) so that importing the library stays cheap.
   noExternal: ['zod'],
-  external: ['stripe', 'pg', '@electric-sql/pglite', 'express', 'fastify'],
+  external: ['stripe', 'node:http', 'node:net', 'pg', '@electric-sql/pglite', 'express', 'fastify'],
 });
