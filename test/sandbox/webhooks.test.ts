@@ -116,7 +116,12 @@ describe('webhooks', () => {
     const delivered = new Promise<string>((r) => {
       resolve = r;
     });
-    sandbox.addWebhookEndpoint({ handler: (body) => (resolve((JSON.parse(body) as Stripe.Event).type), { status: 200 }) });
+    sandbox.addWebhookEndpoint({
+      handler: (body) => {
+        resolve((JSON.parse(body) as Stripe.Event).type);
+        return { status: 200 };
+      },
+    });
     await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
     expect(await delivered).toBe('payment_intent.created');
     await sandbox.close();

@@ -686,20 +686,25 @@ export class Sandbox {
   private route(ctx: RequestContext): unknown {
     const { method, path } = ctx;
     const p = ctx.params;
-    const m = (re: RegExp) => re.exec(path);
-    let r: RegExpExecArray | null;
+    // `m(re)` tests the path and keeps the match in `r` for the branch it opens.
+    let r = [] as unknown as RegExpExecArray;
+    const m = (re: RegExp): boolean => {
+      const found = re.exec(path);
+      if (found) r = found;
+      return found !== null;
+    };
     const result = ((): unknown => {
       if (path === '/v1/accounts' && method === 'POST') return this.createAccount(this.check(ACCOUNT_CREATE, p), ctx.account);
       if (path === '/v1/accounts' && method === 'GET')
         return this.list([...this.accounts.values()], this.check(LIST, p), '/v1/accounts');
-      if ((r = m(/^\/v1\/accounts\/([\w]+)$/))) {
+      if (m(/^\/v1\/accounts\/([\w]+)$/)) {
         const id = r[1] as string;
         if (method === 'GET') return this.check(EXPAND, p) && this.requireAccount(id, 'account');
         if (method === 'POST') return this.updateAccount(id, this.check(ACCOUNT_UPDATE, p));
         if (method === 'DELETE') return this.deleteAccount(id);
       }
       if (path === '/v1/account' && method === 'GET') return this.requireAccount(ctx.account, 'account');
-      if ((r = m(/^\/v1\/accounts\/([\w]+)\/login_links$/)) && method === 'POST')
+      if (m(/^\/v1\/accounts\/([\w]+)\/login_links$/) && method === 'POST')
         return this.createLoginLink(r[1] as string, this.check(EXPAND, p));
       if (path === '/v1/account_links' && method === 'POST') return this.createAccountLink(this.check(ACCOUNT_LINK_CREATE, p));
 
@@ -708,7 +713,7 @@ export class Sandbox {
         if (method === 'GET')
           return this.listOwned(this.intents, this.check({ ...LIST, customer: 'string' }, p), ctx.account, '/v1/payment_intents');
       }
-      if ((r = m(/^\/v1\/payment_intents\/(\w+)(?:\/(confirm|cancel))?$/))) {
+      if (m(/^\/v1\/payment_intents\/(\w+)(?:\/(confirm|cancel))?$/)) {
         const id = r[1] as string;
         const action = r[2];
         if (method === 'GET' && !action)
@@ -731,7 +736,7 @@ export class Sandbox {
           '/v1/charges',
         );
       }
-      if ((r = m(/^\/v1\/charges\/(\w+)$/)) && method === 'GET')
+      if (m(/^\/v1\/charges\/(\w+)$/) && method === 'GET')
         return this.check(EXPAND, p) && this.owned(this.charges, r[1] as string, ctx.account, 'charge', 'id');
 
       if (path === '/v1/refunds') {
@@ -744,7 +749,7 @@ export class Sandbox {
             '/v1/refunds',
           );
       }
-      if ((r = m(/^\/v1\/refunds\/(\w+)$/)) && method === 'GET')
+      if (m(/^\/v1\/refunds\/(\w+)$/) && method === 'GET')
         return this.check(EXPAND, p) && this.owned(this.refunds, r[1] as string, ctx.account, 'refund', 'refund');
 
       if (path === '/v1/transfers') {
@@ -757,9 +762,9 @@ export class Sandbox {
             '/v1/transfers',
           );
       }
-      if ((r = m(/^\/v1\/transfers\/(\w+)$/)) && method === 'GET')
+      if (m(/^\/v1\/transfers\/(\w+)$/) && method === 'GET')
         return this.check(EXPAND, p) && this.owned(this.transfers, r[1] as string, ctx.account, 'transfer', 'transfer');
-      if ((r = m(/^\/v1\/transfers\/(\w+)\/reversals$/))) {
+      if (m(/^\/v1\/transfers\/(\w+)\/reversals$/)) {
         if (method === 'POST') return this.createReversal(r[1] as string, this.check(REVERSAL_CREATE, p), ctx.account);
         if (method === 'GET') {
           const transfer = this.owned(this.transfers, r[1] as string, ctx.account, 'transfer', 'id');
@@ -770,7 +775,7 @@ export class Sandbox {
       if (path === '/v1/application_fees' && method === 'GET') {
         return this.listOwned(this.fees, this.check({ ...LIST, charge: 'string' }, p), ctx.account, '/v1/application_fees');
       }
-      if ((r = m(/^\/v1\/application_fees\/(\w+)$/)) && method === 'GET')
+      if (m(/^\/v1\/application_fees\/(\w+)$/) && method === 'GET')
         return this.check(EXPAND, p) && this.owned(this.fees, r[1] as string, ctx.account, 'application fee', 'id');
 
       if (path === '/v1/balance' && method === 'GET') return this.check(EXPAND, p) && this.balanceObject(ctx.account);
@@ -782,7 +787,7 @@ export class Sandbox {
           '/v1/balance_transactions',
         );
       }
-      if ((r = m(/^\/v1\/balance_transactions\/(\w+)$/)) && method === 'GET') {
+      if (m(/^\/v1\/balance_transactions\/(\w+)$/) && method === 'GET') {
         return (
           this.check(EXPAND, p) && this.owned(this.balanceTransactions, r[1] as string, ctx.account, 'balance transaction', 'id')
         );
@@ -798,7 +803,7 @@ export class Sandbox {
             '/v1/checkout/sessions',
           );
       }
-      if ((r = m(/^\/v1\/checkout\/sessions\/(\w+)(\/expire)?$/))) {
+      if (m(/^\/v1\/checkout\/sessions\/(\w+)(\/expire)?$/)) {
         const id = r[1] as string;
         if (method === 'GET' && !r[2])
           return this.check(EXPAND, p) && this.owned(this.sessions, id, ctx.account, 'checkout.session', 'session');
@@ -807,7 +812,7 @@ export class Sandbox {
 
       if (path === '/v1/events' && method === 'GET')
         return this.listEvents(this.check({ ...LIST, type: 'string', types: 'strings', created: 'any' }, p), ctx.account);
-      if ((r = m(/^\/v1\/events\/(\w+)$/)) && method === 'GET') {
+      if (m(/^\/v1\/events\/(\w+)$/) && method === 'GET') {
         this.check(EXPAND, p);
         const event = this.eventList.find((e) => e.id === r?.[1] && (e.account ?? this.platformId) === ctx.account);
         if (!event) throw noSuch('event', r[1] as string);
