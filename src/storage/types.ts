@@ -248,4 +248,16 @@ export interface MarketplaceStorage {
    * release it: returns false (and changes nothing) otherwise.
    */
   releaseEvent(eventId: string, token: string): Promise<boolean>;
+
+  // ---- transactions (optional) ---------------------------------------------------------------
+
+  /**
+   * Optional: adapters whose store has transactions provide it; others leave it out.
+   * Runs `fn` in one transaction. `tx` is this storage bound to that transaction: every write made
+   * through `tx` commits when `fn` resolves, and none does when `fn` throws (the error is rethrown after
+   * the rollback). Inside `fn`, use only `tx`. A `tx.transaction` call nests (a savepoint, or the same
+   * transaction). Webhook processing uses this so that a handler's own writes and `completeEvent`
+   * commit together or not at all.
+   */
+  transaction?<T>(fn: (tx: MarketplaceStorage) => Promise<T>): Promise<T>;
 }

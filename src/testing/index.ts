@@ -13,3 +13,5 @@ export type {
   FlushResult,
 } from './sandbox/webhooks.js';
 export { testPaymentMethods, TEST_CARD_NUMBERS } from './sandbox/cards.js';
+export { runStorageConformance, ConformanceError } from './conformance/index.js';
+export type { StorageConformanceOptions, ConformanceRunner } from './conformance/index.js';
