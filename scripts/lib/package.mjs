@@ -127,7 +127,7 @@ export function bin(name) {
 
 /**
  * Packs the package (from the existing dist/, without running lifecycle scripts) into `destination`,
- * which is emptied first. Returns `{ tarball, files, size, unpackedSize }` (sizes in bytes).
+ * which is emptied first. Returns `{ tarball, files, sizes, size, unpackedSize }` (sizes in bytes; `sizes` per file, unpacked).
  */
 export function packTarball(destination = path.join(root, 'test-artifacts', 'package')) {
   rmSync(destination, { recursive: true, force: true });
@@ -148,6 +148,7 @@ export function packTarball(destination = path.join(root, 'test-artifacts', 'pac
   return {
     tarball: path.join(destination, info.filename),
     files: info.files.map((file) => file.path),
+    sizes: Object.fromEntries(info.files.map((file) => [file.path, file.size])),
     size: info.size,
     unpackedSize: info.unpackedSize,
   };
