@@ -10,12 +10,13 @@ export function median(values) {
 
 /**
  * Runs `baseline(round)` and `subject(round)` for `rounds` rounds after `warmup` unmeasured rounds,
- * swapping which goes first every round. Each function runs its whole batch and resolves when done.
+ * swapping which goes first every round. `before(round)`, if given, runs untimed at the start of each round. Each function runs its whole batch and resolves when done.
  * Returns the per-round durations in milliseconds.
  */
-export async function alternate({ baseline, subject, rounds, warmup = 1 }) {
+export async function alternate({ baseline, subject, rounds, warmup = 1, before = async () => {} }) {
   const times = { baseline: [], subject: [] };
   for (let round = 0; round < warmup + rounds; round++) {
+    await before(round);
     const order = round % 2 === 0 ? ['baseline', 'subject'] : ['subject', 'baseline'];
     for (const side of order) {
       const run = side === 'baseline' ? baseline : subject;
