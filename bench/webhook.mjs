@@ -6,8 +6,8 @@ import { Marketplace, memoryStorage, percentage } from 'stripe-marketplace';
 import { alternate, fmt, median, ratioOf } from './lib.mjs';
 
 const SECRET = 'whsec_bench_0123456789abcdef';
-const EVENTS_PER_ROUND = 2000;
-const ROUNDS = 15;
+const EVENTS_PER_ROUND = 5000;
+const ROUNDS = 21;
 
 function signedPayloads(stripe, round) {
   const timestamp = Math.floor(Date.now() / 1000);
