@@ -4,6 +4,15 @@
  */
 import { formatAmount, type OrderRecord, type VendorRecord } from 'stripe-marketplace';
 
+const SYMBOLS: Record<string, string> = { gbp: '£', usd: '$', eur: '€' };
+
+/** `money(1760, 'gbp')` is `£17.60`. The digits come from `formatAmount`, which never uses floats. */
+export function money(amount: number, currency: string): string {
+  const formatted = formatAmount(amount, currency);
+  const symbol = SYMBOLS[currency.toLowerCase()];
+  return symbol ? `${symbol}${formatted.replace(/ [A-Z]{3}$/, '')}` : formatted;
+}
+
 export function escapeHtml(value: unknown): string {
   return String(value)
     .replace(/&/g, '&amp;')
@@ -109,7 +118,7 @@ export function shopPage(products: Product[]): string {
       : products
           .map(
             (p) => `<div class="card">
-<p><strong>${escapeHtml(p.name)}</strong> with ${escapeHtml(p.vendorId)}: ${escapeHtml(formatAmount(p.amount, p.currency))}</p>
+<p><strong>${escapeHtml(p.name)}</strong> with ${escapeHtml(p.vendorId)}: ${escapeHtml(money(p.amount, p.currency))}</p>
 <form method="post" action="/orders"><input type="hidden" name="vendorId" value="${escapeHtml(p.vendorId)}">
 <input type="hidden" name="orderId" value="${escapeHtml(p.orderId)}">
 <button type="submit" class="buy" data-vendor="${escapeHtml(p.vendorId)}">Book and pay</button></form>
@@ -151,8 +160,8 @@ export function orderPage(order: OrderRecord): string {
     `Order ${order.orderId}`,
     `<div class="card">
 <p>Status: <span class="status" id="order-status">${escapeHtml(order.status)}</span></p>
-<p>Amount: ${escapeHtml(formatAmount(order.amount, order.currency))}</p>
-${order.amountRefunded > 0 ? `<p>Refunded: ${escapeHtml(formatAmount(order.amountRefunded, order.currency))}</p>` : ''}
+<p>Amount: ${escapeHtml(money(order.amount, order.currency))}</p>
+${order.amountRefunded > 0 ? `<p>Refunded: ${escapeHtml(money(order.amountRefunded, order.currency))}</p>` : ''}
 ${order.lastPaymentError ? `<p>Last payment error: ${escapeHtml(order.lastPaymentError.declineCode ?? order.lastPaymentError.code ?? '')}</p>` : ''}
 <p class="muted">This page shows what the platform learned from Stripe's webhook, not what the browser redirect suggested.
 ${OPEN_STATUSES.has(order.status) ? 'It refreshes until the payment settles.' : ''}</p>
@@ -167,9 +176,9 @@ export function platformPage(orders: OrderRecord[]): string {
       (o) => `<tr data-order="${escapeHtml(o.orderId)}">
 <td><a href="/orders/${encodeURIComponent(o.orderId)}">${escapeHtml(o.orderId)}</a></td>
 <td>${escapeHtml(o.vendorId)}</td>
-<td class="num">${escapeHtml(formatAmount(o.amount, o.currency))}</td>
-<td class="num fee">${escapeHtml(formatAmount(o.applicationFeeAmount, o.currency))}</td>
-<td class="num">${escapeHtml(formatAmount(o.vendorAmount, o.currency))}</td>
+<td class="num">${escapeHtml(money(o.amount, o.currency))}</td>
+<td class="num fee">${escapeHtml(money(o.applicationFeeAmount, o.currency))}</td>
+<td class="num">${escapeHtml(money(o.vendorAmount, o.currency))}</td>
 <td class="status">${escapeHtml(o.status)}</td>
 </tr>`,
     )

@@ -1,0 +1,115 @@
+/**
+ * Wires the example marketplace: Stripe (real test mode with a key, the offline sandbox without one) and
+ * storage (PGlite in a local folder by default, PostgreSQL when DATABASE_URL is set).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import Stripe from 'stripe';
+import { Marketplace, percentage } from 'stripe-marketplace';
+import { postgresStorage, type PostgresStorage } from 'stripe-marketplace/postgres';
+import { createSandbox, type StripeSandbox } from 'stripe-marketplace/testing';
+
+export interface ExampleOptions {
+  /** Where PGlite keeps its files when DATABASE_URL is not set. */
+  dataDir: string;
+  /** Environment variables (default `process.env`, after loading `.env` when present). */
+  env?: NodeJS.ProcessEnv;
+  /** Use this sandbox instead of creating one (tests share one across server restarts). */
+  sandbox?: StripeSandbox;
+}
+
+export interface Example {
+  market: Marketplace;
+  storage: PostgresStorage;
+  /** Present when running offline. */
+  sandbox: StripeSandbox | undefined;
+  checkoutMode: 'hosted' | 'embedded';
+  publishableKey: string | undefined;
+  stripeLabel: string;
+  /** Call once the server listens: registers the sandbox's webhook endpoints at `${baseUrl}/webhooks/stripe`. */
+  serverStarted(baseUrl: string): void;
+  close(): Promise<void>;
+}
+
+/** The sandbox's signing secrets; any `whsec_` value works offline. */
+export const SANDBOX_SECRETS = { platform: 'whsec_example_platform', connect: 'whsec_example_connect' };
+
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+async function openStorage(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ storage: PostgresStorage; close(): Promise<void> }> {
+  if (env.DATABASE_URL) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 5 });
+    const storage = postgresStorage({ client: pool });
+    await storage.migrate();
+    return { storage, close: () => pool.end() };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite(dataDir);
+  const storage = postgresStorage({ client: db });
+  await storage.migrate();
+  return { storage, close: () => db.close() };
+}
+
+export async function createExample(options: ExampleOptions): Promise<Example> {
+  const env = options.env ?? process.env;
+  const { storage, close: closeStorage } = await openStorage(env, options.dataDir);
+  const secretKey = env.STRIPE_SECRET_KEY;
+
+  if (secretKey && !options.sandbox) {
+    if (!env.STRIPE_PUBLISHABLE_KEY || !env.STRIPE_WEBHOOK_SECRET) {
+      throw new Error('With STRIPE_SECRET_KEY, also set STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (see .env.example)');
+    }
+    const market = new Marketplace({
+      stripe: new Stripe(secretKey),
+      storage,
+      commission: percentage(12),
+      webhookSecrets: {
+        platform: env.STRIPE_WEBHOOK_SECRET,
+        ...(env.STRIPE_CONNECT_WEBHOOK_SECRET ? { connect: env.STRIPE_CONNECT_WEBHOOK_SECRET } : {}),
+      },
+      livemode: secretKey.startsWith('sk_live_') || secretKey.startsWith('rk_live_'),
+    });
+    return {
+      market,
+      storage,
+      sandbox: undefined,
+      checkoutMode: 'embedded',
+      publishableKey: env.STRIPE_PUBLISHABLE_KEY,
+      stripeLabel: 'Stripe test mode',
+      serverStarted() {},
+      close: closeStorage,
+    };
+  }
+
+  const ownSandbox = !options.sandbox;
+  const sandbox = options.sandbox ?? createSandbox();
+  if (ownSandbox) await sandbox.listen();
+  const market = new Marketplace({
+    stripe: sandbox.stripe(),
+    storage,
+    commission: percentage(12),
+    webhookSecrets: SANDBOX_SECRETS,
+    livemode: false,
+  });
+  return {
+    market,
+    storage,
+    sandbox,
+    checkoutMode: 'hosted',
+    publishableKey: undefined,
+    stripeLabel: 'offline sandbox (no key set)',
+    serverStarted(baseUrl) {
+      if (!ownSandbox) return; // the caller registered the endpoints
+      const url = `${baseUrl}/webhooks/stripe`;
+      sandbox.addWebhookEndpoint({ url, secret: SANDBOX_SECRETS.platform });
+      sandbox.addWebhookEndpoint({ url, secret: SANDBOX_SECRETS.connect, connect: true });
+    },
+    async close() {
+      if (ownSandbox) await sandbox.close();
+      await closeStorage();
+    },
+  };
+}

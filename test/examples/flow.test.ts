@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StripeSandbox } from 'stripe-marketplace/testing';
+import {
+  type Framework,
+  type RunningExample,
+  formAction,
+  get,
+  post,
+  registerWebhooks,
+  startExample,
+  startSandbox,
+  tempDataDir,
+  textOf,
+} from './harness.js';
+
+describe.each<Framework>(['express', 'fastify'])('the %s example, over HTTP against the sandbox', (framework) => {
+  let sandbox: StripeSandbox | undefined;
+  let app: RunningExample | undefined;
+  let data: ReturnType<typeof tempDataDir> | undefined;
+
+  afterEach(async () => {
+    await app?.stop();
+    await sandbox?.close();
+    data?.remove();
+  });
+
+  it('onboards a driver, takes a payment and shows it paid only after the webhook', async () => {
+    sandbox = await startSandbox({ webhooks: { autoDeliver: false } });
+    data = tempDataDir();
+    app = await startExample(framework, sandbox, data.dir);
+    registerWebhooks(sandbox, app.baseUrl);
+    const base = app.baseUrl;
+
+    // Vendor side: sign up, get sent to Stripe's onboarding, finish it, come back.
+    const signup = await post(`${base}/vendors`, { name: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(signup.status).toBe(303);
+    const onboardingUrl = signup.location!;
+    expect(onboardingUrl).toContain('/connect/onboarding/');
+    const onboardingPage = await get(onboardingUrl);
+    expect(onboardingPage.status).toBe(200);
+    const finished = await post(formAction(onboardingPage.text, onboardingUrl), { action: 'complete' });
+    expect(finished.status).toBe(303);
+    expect(finished.location).toMatch(new RegExp(`^${base}/vendors/ada-lovelace-[0-9a-f]{8}/return$`));
+    const vendorPage = await get(finished.location!);
+    expect(textOf(vendorPage.text, 'vendor-status')).toBe('active');
+
+    // Customer side: the shop lists the driver; buying redirects to the hosted checkout.
+    const shop = await get(`${base}/shop`);
+    const vendorId = /name="vendorId" value="([^"]+)"/.exec(shop.text)![1]!;
+    const orderId = /name="orderId" value="([^"]+)"/.exec(shop.text)![1]!;
+    const buy = await post(`${base}/orders`, { vendorId, orderId });
+    expect(buy.status).toBe(303);
+    const checkoutUrl = buy.location!;
+    expect(checkoutUrl).toContain('/checkout/cs_');
+    const checkoutPage = await get(checkoutUrl);
+    expect(checkoutPage.text).toContain('20.00');
+    const paid = await post(formAction(checkoutPage.text, checkoutUrl), { card_number: '4242 4242 4242 4242' });
+    expect(paid.status).toBe(303);
+    expect(paid.location).toBe(`${base}/orders/${orderId}`);
+
+    // The redirect says "paid", but the platform waits for Stripe's word.
+    expect(textOf((await get(paid.location!)).text, 'order-status')).toBe('pending');
+    const delivered = await sandbox.flushWebhooks();
+    expect(delivered.failed).toEqual([]);
+    expect(delivered.attempts.length).toBeGreaterThan(0);
+    expect(delivered.attempts.every((a) => a.status === 200)).toBe(true);
+    expect(textOf((await get(paid.location!)).text, 'order-status')).toBe('succeeded');
+
+    // The platform page shows the amount, the 12 % fee and the driver's share.
+    const platform = await get(`${base}/platform`);
+    const row = new RegExp(`<tr data-order="${orderId}">([\\s\\S]*?)</tr>`).exec(platform.text)![1]!;
+    expect(row).toContain('£20.00');
+    expect(row).toContain('£2.40');
+    expect(row).toContain('£17.60');
+    expect(row).toContain('succeeded');
+
+    // Submitting the same order form again is the same payment, not a second one.
+    const again = await post(`${base}/orders`, { vendorId, orderId });
+    expect(again.status).toBe(303);
+    expect(again.location).toBe(`${base}/orders/${orderId}`);
+    const orders = await app.example.market.listOrders();
+    expect(orders.filter((o) => o.orderId === orderId)).toHaveLength(1);
+  });
+
+  it('answers a bad webhook with 400 through the framework entry point', async () => {
+    sandbox = await startSandbox({ webhooks: { autoDeliver: false } });
+    data = tempDataDir();
+    app = await startExample(framework, sandbox, data.dir);
+    const response = await fetch(`${app.baseUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+      body: '{"id":"evt_1"}',
+    });
+    expect(response.status).toBe(400);
+  });
+
+  it('shows 404 for an unknown order and a clear error for an unknown vendor', async () => {
+    sandbox = await startSandbox({ webhooks: { autoDeliver: false } });
+    data = tempDataDir();
+    app = await startExample(framework, sandbox, data.dir);
+    expect((await get(`${app.baseUrl}/orders/order_nope`)).status).toBe(404);
+    const buy = await post(`${app.baseUrl}/orders`, { vendorId: 'ghost' });
+    expect(buy.status).toBe(400);
+    expect(buy.text).toContain('no vendor &quot;ghost&quot; is stored');
+  });
+});
