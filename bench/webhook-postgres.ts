@@ -23,7 +23,9 @@ const SECRET = 'whsec_bench';
 const stripe = new Stripe('sk_test_bench', { maxNetworkRetries: 0 });
 
 function signedEvents(round: number) {
-  return Array.from({ length: EVENTS }, (_, i) => signed(paymentSucceededPayload(`evt_${round}_${i}`, `pi_${round}_${i}`), SECRET));
+  return Array.from({ length: EVENTS }, (_, i) =>
+    signed(paymentSucceededPayload(`evt_${round}_${i}`, `pi_${round}_${i}`), SECRET),
+  );
 }
 
 const median = (values: number[]) => {
@@ -38,7 +40,13 @@ async function bench(name: string, client: PostgresClient) {
   const p = storage.tablePrefix;
   await storage.query(`CREATE TABLE ${p}baseline (id text PRIMARY KEY)`);
   await storage.insertVendor(vendorRecord('v1'));
-  const market = new Marketplace({ stripe, storage, commission: percentage(10), webhookSecrets: { platform: SECRET }, livemode: false });
+  const market = new Marketplace({
+    stripe,
+    storage,
+    commission: percentage(10),
+    webhookSecrets: { platform: SECRET },
+    livemode: false,
+  });
   let handled = 0;
   market.on('payment_intent.succeeded', () => {
     handled += 1;
@@ -79,7 +87,9 @@ async function bench(name: string, client: PostgresClient) {
     }
   }
   if (handled !== EVENTS * (ROUNDS + 1)) throw new Error(`handler ran ${handled} times`);
-  const tables = await storage.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE starts_with(tablename, $1)`, [p]);
+  const tables = await storage.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE starts_with(tablename, $1)`, [
+    p,
+  ]);
   await storage.query(`DROP TABLE ${tables.rows.map((r) => r.tablename).join(', ')}`);
 
   const perSecond = (ms: number) => Math.round((EVENTS / ms) * 1000);
@@ -90,7 +100,9 @@ async function bench(name: string, client: PostgresClient) {
   );
 }
 
-console.log(`webhook throughput vs INSERT ... ON CONFLICT DO NOTHING, ${EVENTS} events x ${ROUNDS} rounds, sequential, node ${process.version}`);
+console.log(
+  `webhook throughput vs INSERT ... ON CONFLICT DO NOTHING, ${EVENTS} events x ${ROUNDS} rounds, sequential, node ${process.version}`,
+);
 const lite = new PGlite();
 await bench('PGlite (in memory)', lite);
 await lite.close();

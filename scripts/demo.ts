@@ -35,17 +35,29 @@ interface Mode {
 
 function sandboxMode(): Mode {
   const sandbox = createSandbox({ webhooks: { autoDeliver: false } });
-  return { name: 'the offline sandbox (no key, no network)', stripe: sandbox.stripe(), sandbox, webhookSecrets: { platform: '', connect: '' } };
+  return {
+    name: 'the offline sandbox (no key, no network)',
+    stripe: sandbox.stripe(),
+    sandbox,
+    webhookSecrets: { platform: '', connect: '' },
+  };
 }
 
 function stripeMode(key: string): Mode {
   if (!key.startsWith('sk_test_') && !key.startsWith('rk_test_')) {
-    throw new DemoFailure('STRIPE_SECRET_KEY must be a test-mode key (sk_test_...); the demo moves money and never runs with a live key.');
+    throw new DemoFailure(
+      'STRIPE_SECRET_KEY must be a test-mode key (sk_test_...); the demo moves money and never runs with a live key.',
+    );
   }
   // Stripe cannot reach this machine, so the demo signs the real events it reads back with a secret of its own,
   // exactly as Stripe signs deliveries, and hands them to handleWebhook.
   const secret = `whsec_demo_${Math.random().toString(36).slice(2)}`;
-  return { name: 'Stripe test mode', stripe: new Stripe(key), sandbox: null, webhookSecrets: { platform: secret, connect: secret } };
+  return {
+    name: 'Stripe test mode',
+    stripe: new Stripe(key),
+    sandbox: null,
+    webhookSecrets: { platform: secret, connect: secret },
+  };
 }
 
 async function main(): Promise<void> {
@@ -86,17 +98,26 @@ async function main(): Promise<void> {
         if (types.every((type) => events.some((e) => e.type === type))) break;
         await new Promise((r) => setTimeout(r, 2_000));
       }
-      check(types.every((type) => events.some((e) => e.type === type)), `Stripe did not record ${types.join(', ')} within 30 seconds`);
+      check(
+        types.every((type) => events.some((e) => e.type === type)),
+        `Stripe did not record ${types.join(', ')} within 30 seconds`,
+      );
       for (const event of [...events].reverse()) {
         if (seen.has(event.id)) continue;
         seen.add(event.id);
         const body = JSON.stringify(event, null, 2);
-        const signature = await stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret: mode.webhookSecrets.platform });
+        const signature = await stripe.webhooks.generateTestHeaderStringAsync({
+          payload: body,
+          secret: mode.webhookSecrets.platform,
+        });
         await deliver(body, signature);
       }
     }
     for (const line of deliveries) say(`    webhook ${line}`);
-    check(deliveries.every((d) => !/ (4|5)\d\d /.test(d)), 'a signed webhook was refused by handleWebhook');
+    check(
+      deliveries.every((d) => !/ (4|5)\d\d /.test(d)),
+      'a signed webhook was refused by handleWebhook',
+    );
   }
 
   say(`stripe-marketplace demo, against ${mode.name}`);
@@ -116,12 +137,16 @@ async function main(): Promise<void> {
     // The driver opens the link and completes Stripe's form; the sandbox redirects to returnUrl.
     await sandbox.fetch(new Request(url));
     const back = await sandbox.fetch(
-      new Request(url, { method: 'POST', body: 'action=complete', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      new Request(url, {
+        method: 'POST',
+        body: 'action=complete',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
     );
     say(`    the driver completed the form and came back to ${back.headers.get('location')}`);
     await receiveWebhooks([]);
   } else {
-    say('    Open the link above in a browser and complete onboarding with Stripe\'s test values. Waiting (up to 15 minutes)...');
+    say("    Open the link above in a browser and complete onboarding with Stripe's test values. Waiting (up to 15 minutes)...");
     const deadline = Date.now() + 15 * 60_000;
     while ((await market.completeOnboarding({ vendorId: VENDOR })).status !== 'active') {
       check(Date.now() < deadline, 'the driver did not finish onboarding within 15 minutes');
@@ -130,13 +155,17 @@ async function main(): Promise<void> {
   }
   const vendor = await market.completeOnboarding({ vendorId: VENDOR });
   check(vendor.status === 'active', `the driver should be active after onboarding, but is ${vendor.status}`);
-  say(`    driver status: ${vendor.status} (transfers ${vendor.transfersCapability}, payouts ${vendor.payoutsEnabled ? 'enabled' : 'disabled'})`);
+  say(
+    `    driver status: ${vendor.status} (transfers ${vendor.transfersCapability}, payouts ${vendor.payoutsEnabled ? 'enabled' : 'disabled'})`,
+  );
   say();
 
   // 2. A £20.00 checkout with a 12 % commission.
   say(`2. A customer books a ${money(AMOUNT)} ride (order ${ORDER}); the platform keeps 12 %`);
   const checkout = await market.createCheckout({ orderId: ORDER, vendorId: VENDOR, amount: AMOUNT, currency: CURRENCY });
-  say(`    PaymentIntent ${checkout.paymentIntentId}: application fee ${money(checkout.applicationFeeAmount)}, driver ${money(checkout.vendorAmount)}`);
+  say(
+    `    PaymentIntent ${checkout.paymentIntentId}: application fee ${money(checkout.applicationFeeAmount)}, driver ${money(checkout.vendorAmount)}`,
+  );
   say();
 
   // 3. Pay with a test card.
@@ -144,7 +173,10 @@ async function main(): Promise<void> {
   // transfer from the driver's balance; the sandbox settles every payment at once.
   const card = sandbox ? 'pm_card_visa' : 'pm_card_bypassPending';
   say(`3. The customer pays with a test card (${card})`);
-  const paid = await stripe.paymentIntents.confirm(checkout.paymentIntentId, { payment_method: card, return_url: `${SITE}/paid` });
+  const paid = await stripe.paymentIntents.confirm(checkout.paymentIntentId, {
+    payment_method: card,
+    return_url: `${SITE}/paid`,
+  });
   check(paid.status === 'succeeded', `the payment should succeed, but its status is ${paid.status}`);
   say(`    payment ${paid.status}`);
   say();
@@ -176,22 +208,33 @@ async function main(): Promise<void> {
   const fee = await stripe.applicationFees.retrieve(charge.application_fee as string);
   const feeBack = fee.amount_refunded;
   check(feeBack === 60, `12 % of the refund (£0.60) should go back to the driver, but ${money(feeBack)} did`);
-  say(`    refund ${refund.id}: ${money(REFUND)} to the customer; the driver returns ${money(REFUND)} of the transfer and gets ${money(feeBack)} of the fee back`);
+  say(
+    `    refund ${refund.id}: ${money(REFUND)} to the customer; the driver returns ${money(REFUND)} of the transfer and gets ${money(feeBack)} of the fee back`,
+  );
   await receiveWebhooks(['charge.refunded']);
   const refunded = await market.getOrder(ORDER);
-  check(refunded?.status === 'partially_refunded' && refunded.amountRefunded === REFUND, `the order should be partially refunded, but is ${refunded?.status}`);
+  check(
+    refunded?.status === 'partially_refunded' && refunded.amountRefunded === REFUND,
+    `the order should be partially refunded, but is ${refunded?.status}`,
+  );
   say(`    order ${refunded.orderId}: ${refunded.status}, ${money(refunded.amountRefunded)} refunded`);
-  say(`    net: platform keeps ${money(order.applicationFeeAmount - feeBack)}, driver keeps ${money(order.vendorAmount - REFUND + feeBack)}`);
+  say(
+    `    net: platform keeps ${money(order.applicationFeeAmount - feeBack)}, driver keeps ${money(order.vendorAmount - REFUND + feeBack)}`,
+  );
   say();
 
   // 7. Balances.
   say('7. Balances');
   const rows: [string, string, string][] = [];
   if (sandbox) {
-    for (const b of sandbox.balances()) rows.push([b.account === 'platform' ? 'platform' : `driver (${b.account})`, b.currency.toUpperCase(), money(b.available)]);
+    for (const b of sandbox.balances())
+      rows.push([b.account === 'platform' ? 'platform' : `driver (${b.account})`, b.currency.toUpperCase(), money(b.available)]);
     const platform = sandbox.balances().find((b) => b.account === 'platform')?.available;
     const driver = sandbox.balances().find((b) => b.account === accountId)?.available;
-    check(platform === 180 && driver === 1320, `balances should be platform £1.80 and driver £13.20, got ${platform} and ${driver}`);
+    check(
+      platform === 180 && driver === 1320,
+      `balances should be platform £1.80 and driver £13.20, got ${platform} and ${driver}`,
+    );
   } else {
     for (const [label, options] of [
       ['platform', {}],
@@ -200,7 +243,8 @@ async function main(): Promise<void> {
       const balance = await stripe.balance.retrieve({}, options);
       for (const b of balance.available) {
         const pending = balance.pending.find((p) => p.currency === b.currency)?.amount ?? 0;
-        if (b.currency === CURRENCY) rows.push([label, b.currency.toUpperCase(), `${money(b.amount)} available, ${money(pending)} pending`]);
+        if (b.currency === CURRENCY)
+          rows.push([label, b.currency.toUpperCase(), `${money(b.amount)} available, ${money(pending)} pending`]);
       }
     }
   }
@@ -213,7 +257,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const reason = error instanceof DemoFailure ? error.message : isMarketplaceError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  const reason =
+    error instanceof DemoFailure
+      ? error.message
+      : isMarketplaceError(error)
+        ? `${error.code}: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
   process.stderr.write(`\ndemo failed: ${reason}\n`);
   process.exitCode = 1;
 });

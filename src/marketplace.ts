@@ -28,20 +28,9 @@ import {
 } from './checkout/checkout.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
-import {
-  WebhookRegistry,
-  type WebhookErrorHandler,
-  type WebhookEventType,
-  type WebhookHandler,
-} from './webhooks/registry.js';
+import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
 import { processWebhook, type WebhookInput } from './webhooks/process.js';
-import {
-  MAX_WEBHOOK_BODY_BYTES,
-  bodyTooLarge,
-  readRequestBody,
-  toResponse,
-  type WebhookResult,
-} from './webhooks/http.js';
+import { MAX_WEBHOOK_BODY_BYTES, bodyTooLarge, readRequestBody, toResponse, type WebhookResult } from './webhooks/http.js';
 
 /** One webhook signing secret (`whsec_...`), or several while a secret is being rolled. */
 export type WebhookSecret = string | readonly string[];

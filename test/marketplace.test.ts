@@ -25,7 +25,9 @@ describe('new Marketplace(options)', () => {
     expect(() => new Marketplace({ ...base(), comission: percentage(5) } as never)).toThrowError(
       expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('unknown key "comission"') }),
     );
-    expect(() => new Marketplace({ ...base(), webhookSecrets: { platfrom: 'whsec_a' } } as never)).toThrowError(/unknown key "platfrom" in webhookSecrets/);
+    expect(() => new Marketplace({ ...base(), webhookSecrets: { platfrom: 'whsec_a' } } as never)).toThrowError(
+      /unknown key "platfrom" in webhookSecrets/,
+    );
   });
 
   it.each([
@@ -33,7 +35,11 @@ describe('new Marketplace(options)', () => {
     ['a secret key instead of a client', { stripe: 'sk_test_123' }, /stripe/],
     ['a missing storage', { storage: undefined }, /storage/],
     ['a commission that is not a function', { commission: 12 }, /commission/],
-    ['a webhook secret without whsec_', { webhookSecrets: { platform: 'sk_test_1' }, livemode: false }, /webhookSecrets.platform/],
+    [
+      'a webhook secret without whsec_',
+      { webhookSecrets: { platform: 'sk_test_1' }, livemode: false },
+      /webhookSecrets.platform/,
+    ],
     ['an empty secret list', { webhookSecrets: { connect: [] }, livemode: false }, /webhookSecrets.connect/],
     ['a lease under a second', { eventLeaseMs: 10 }, /eventLeaseMs/],
     ['a client id that is not ca_', { oauth: { clientId: 'pk_1' } }, /oauth.clientId/],

@@ -14,24 +14,52 @@ export function createApp(deps: RouteDeps): express.Express {
 
   const send = (res: express.Response, reply: Reply) =>
     'redirect' in reply ? res.redirect(303, reply.redirect) : res.status(reply.status).type('html').send(reply.html);
-  const page =
-    (handler: (req: express.Request) => Promise<Reply>) =>
-    (req: express.Request, res: express.Response) =>
-      handler(req).then(
-        (reply) => send(res, reply),
-        (error) => send(res, errorReply(error)),
-      );
+  const page = (handler: (req: express.Request) => Promise<Reply>) => (req: express.Request, res: express.Response) =>
+    handler(req).then(
+      (reply) => send(res, reply),
+      (error) => send(res, errorReply(error)),
+    );
   const param = (req: express.Request, name: string) => String(req.params[name]);
 
-  app.get('/', page(() => routes.home()));
-  app.get('/vendors/new', page(() => routes.signupForm()));
-  app.post('/vendors', page((req) => routes.signup(req.body ?? {})));
-  app.get('/vendors/:vendorId/onboard', page((req) => routes.onboard(param(req, 'vendorId'))));
-  app.get('/vendors/:vendorId/refresh', page((req) => routes.refresh(param(req, 'vendorId'))));
-  app.get('/vendors/:vendorId/return', page((req) => routes.vendorReturn(param(req, 'vendorId'))));
-  app.get('/shop', page(() => routes.shop()));
-  app.post('/orders', page((req) => routes.buy(req.body ?? {})));
-  app.get('/orders/:orderId', page((req) => routes.order(param(req, 'orderId'))));
-  app.get('/platform', page(() => routes.platform()));
+  app.get(
+    '/',
+    page(() => routes.home()),
+  );
+  app.get(
+    '/vendors/new',
+    page(() => routes.signupForm()),
+  );
+  app.post(
+    '/vendors',
+    page((req) => routes.signup(req.body ?? {})),
+  );
+  app.get(
+    '/vendors/:vendorId/onboard',
+    page((req) => routes.onboard(param(req, 'vendorId'))),
+  );
+  app.get(
+    '/vendors/:vendorId/refresh',
+    page((req) => routes.refresh(param(req, 'vendorId'))),
+  );
+  app.get(
+    '/vendors/:vendorId/return',
+    page((req) => routes.vendorReturn(param(req, 'vendorId'))),
+  );
+  app.get(
+    '/shop',
+    page(() => routes.shop()),
+  );
+  app.post(
+    '/orders',
+    page((req) => routes.buy(req.body ?? {})),
+  );
+  app.get(
+    '/orders/:orderId',
+    page((req) => routes.order(param(req, 'orderId'))),
+  );
+  app.get(
+    '/platform',
+    page(() => routes.platform()),
+  );
   return app;
 }

@@ -24,15 +24,45 @@ export function createApp(deps: RouteDeps): FastifyInstance {
     }
   };
 
-  app.get('/', page(() => routes.home()));
-  app.get('/vendors/new', page(() => routes.signupForm()));
-  app.post('/vendors', page((req) => routes.signup(req.body ?? {})));
-  app.get('/vendors/:vendorId/onboard', page((req) => routes.onboard(req.params.vendorId!)));
-  app.get('/vendors/:vendorId/refresh', page((req) => routes.refresh(req.params.vendorId!)));
-  app.get('/vendors/:vendorId/return', page((req) => routes.vendorReturn(req.params.vendorId!)));
-  app.get('/shop', page(() => routes.shop()));
-  app.post('/orders', page((req) => routes.buy(req.body ?? {})));
-  app.get('/orders/:orderId', page((req) => routes.order(req.params.orderId!)));
-  app.get('/platform', page(() => routes.platform()));
+  app.get(
+    '/',
+    page(() => routes.home()),
+  );
+  app.get(
+    '/vendors/new',
+    page(() => routes.signupForm()),
+  );
+  app.post(
+    '/vendors',
+    page((req) => routes.signup(req.body ?? {})),
+  );
+  app.get(
+    '/vendors/:vendorId/onboard',
+    page((req) => routes.onboard(req.params.vendorId!)),
+  );
+  app.get(
+    '/vendors/:vendorId/refresh',
+    page((req) => routes.refresh(req.params.vendorId!)),
+  );
+  app.get(
+    '/vendors/:vendorId/return',
+    page((req) => routes.vendorReturn(req.params.vendorId!)),
+  );
+  app.get(
+    '/shop',
+    page(() => routes.shop()),
+  );
+  app.post(
+    '/orders',
+    page((req) => routes.buy(req.body ?? {})),
+  );
+  app.get(
+    '/orders/:orderId',
+    page((req) => routes.order(req.params.orderId!)),
+  );
+  app.get(
+    '/platform',
+    page(() => routes.platform()),
+  );
   return app;
 }

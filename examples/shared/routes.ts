@@ -37,7 +37,12 @@ const html = (body: string, status = 200): Reply => ({ status, html: body });
 const redirect = (location: string): Reply => ({ status: 303, redirect: location });
 
 function slug(name: string): string {
-  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'driver';
+  const base =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'driver';
   return `${base}-${randomUUID().slice(0, 8)}`;
 }
 
@@ -70,7 +75,8 @@ export function createRoutes(deps: RouteDeps) {
     refresh: async (vendorId: string): Promise<Reply> => onboard(vendorId),
 
     /** Reaching this page proves nothing: ask Stripe. */
-    vendorReturn: async (vendorId: string): Promise<Reply> => html(vendorStatusPage(await market.completeOnboarding({ vendorId }))),
+    vendorReturn: async (vendorId: string): Promise<Reply> =>
+      html(vendorStatusPage(await market.completeOnboarding({ vendorId }))),
 
     shop: async (): Promise<Reply> => {
       const vendors = await market.listVendors({ statuses: ['active', 'action_required'] });
@@ -120,7 +126,9 @@ export type Routes = ReturnType<typeof createRoutes>;
 /** Maps an error thrown by a route to a page: bad input is the visitor's problem, the rest is ours. */
 export function errorReply(error: unknown): Reply {
   if (isMarketplaceError(error)) {
-    const clientError = ['INVALID_INPUT', 'VENDOR_NOT_FOUND', 'VENDOR_NOT_READY', 'ORDER_CONFLICT', 'ORDER_NOT_FOUND'].includes(error.code);
+    const clientError = ['INVALID_INPUT', 'VENDOR_NOT_FOUND', 'VENDOR_NOT_READY', 'ORDER_CONFLICT', 'ORDER_NOT_FOUND'].includes(
+      error.code,
+    );
     return html(errorPage(clientError ? 400 : 502, error.message), clientError ? 400 : 502);
   }
   return html(errorPage(500, 'Unexpected error'), 500);

@@ -37,7 +37,10 @@ export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
-async function openStorage(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ storage: PostgresStorage; close(): Promise<void> }> {
+async function openStorage(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+): Promise<{ storage: PostgresStorage; close(): Promise<void> }> {
   if (env.DATABASE_URL) {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 5 });

@@ -129,7 +129,12 @@ export function shopPage(products: Product[]): string {
 }
 
 /** The Payment Element page, used with real Stripe keys (Stripe.js cannot load offline). */
-export function paymentElementPage(options: { publishableKey: string; clientSecret: string; orderId: string; baseUrl: string }): string {
+export function paymentElementPage(options: {
+  publishableKey: string;
+  clientSecret: string;
+  orderId: string;
+  baseUrl: string;
+}): string {
   const returnUrl = `${options.baseUrl}/orders/${encodeURIComponent(options.orderId)}`;
   return layout(
     'Pay',

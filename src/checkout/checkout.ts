@@ -87,9 +87,7 @@ export interface HostedCheckoutResult extends CheckoutResultCommon {
 export type CheckoutResult = EmbeddedCheckoutResult | HostedCheckoutResult;
 
 const metadataSchema = () =>
-  z.optional(
-    z.record(z.string().check(z.minLength(1), z.maxLength(40)), z.string().check(z.maxLength(500))),
-  );
+  z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(40)), z.string().check(z.maxLength(500))));
 
 const commonShape = () => ({
   orderId: idSchema(),
@@ -135,9 +133,13 @@ function validate(input: CheckoutInput) {
     const data = parseWith(hostedSchema(), input, 'createCheckout');
     data.lineItems.forEach((item, i) => {
       if (!Number.isSafeInteger(item.unitAmount) || item.unitAmount <= 0) {
-        throw new MarketplaceError('INVALID_INPUT', `createCheckout: lineItems.${i}.unitAmount must be a positive integer in minor units`, {
-          details: { param: `lineItems.${i}.unitAmount` },
-        });
+        throw new MarketplaceError(
+          'INVALID_INPUT',
+          `createCheckout: lineItems.${i}.unitAmount must be a positive integer in minor units`,
+          {
+            details: { param: `lineItems.${i}.unitAmount` },
+          },
+        );
       }
       if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
         throw new MarketplaceError('INVALID_INPUT', `createCheckout: lineItems.${i}.quantity must be a positive integer`, {
@@ -154,9 +156,13 @@ function validate(input: CheckoutInput) {
     const info = assertChargeAmount(amount, data.currency, 'the line items total');
     for (const [i, item] of data.lineItems.entries()) {
       if (item.unitAmount % info.multipleOf !== 0) {
-        throw new MarketplaceError('INVALID_INPUT', `createCheckout: lineItems.${i}.unitAmount must be a multiple of ${info.multipleOf} in ${info.code.toUpperCase()}`, {
-          details: { param: `lineItems.${i}.unitAmount` },
-        });
+        throw new MarketplaceError(
+          'INVALID_INPUT',
+          `createCheckout: lineItems.${i}.unitAmount must be a multiple of ${info.multipleOf} in ${info.code.toUpperCase()}`,
+          {
+            details: { param: `lineItems.${i}.unitAmount` },
+          },
+        );
       }
     }
     return { ...data, mode: 'hosted' as const, amount, currency: info.code };

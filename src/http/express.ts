@@ -4,13 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MarketplaceError } from '../errors.js';
-import {
-  MAX_WEBHOOK_BODY_BYTES,
-  bodyTooLarge,
-  concatBytes,
-  webhookHttpAnswer,
-  type WebhookResult,
-} from '../webhooks/http.js';
+import { MAX_WEBHOOK_BODY_BYTES, bodyTooLarge, concatBytes, webhookHttpAnswer, type WebhookResult } from '../webhooks/http.js';
 import type { WebhookInput } from '../webhooks/process.js';
 
 /** What the handler needs from a `Marketplace`. */

@@ -52,15 +52,17 @@ function parseRate(rate: unknown, name: string): Rate {
     throw new MarketplaceError('INVALID_INPUT', `${name}: rate must be a number of percent from 0 to 100, got ${describe(rate)}`);
   }
   // The shortest decimal string that round-trips is the number the caller wrote (2.9 -> "2.9").
+  // Rates below 1e-6 print in exponent form (1.5e-7), which shifts the decimal places.
   const text = String(rate);
-  const match = /^(\d+)(?:\.(\d{1,8}))?$/.exec(text);
-  if (!match) {
+  const match = /^(\d+)(?:\.(\d+))?(?:e-(\d+))?$/.exec(text);
+  const fraction = match?.[2] ?? '';
+  const decimals = fraction.length + Number(match?.[3] ?? 0);
+  if (!match || decimals > 8) {
     throw new MarketplaceError('INVALID_INPUT', `${name}: rate ${text} has more than 8 decimal places`);
   }
-  const fraction = match[2] ?? '';
   return {
     numerator: BigInt(match[1] + fraction),
-    denominator: 10n ** BigInt(fraction.length),
+    denominator: 10n ** BigInt(decimals),
   };
 }
 
@@ -77,7 +79,8 @@ function parseRounding(rounding: unknown, name: string): RoundingMode {
 
 /** Divides two non-negative BigInts and rounds the quotient by `mode`. */
 export function divideAndRound(numerator: bigint, denominator: bigint, mode: RoundingMode): bigint {
-  if (numerator < 0n || denominator <= 0n) throw new RangeError('divideAndRound takes a non-negative numerator and a positive denominator');
+  if (numerator < 0n || denominator <= 0n)
+    throw new RangeError('divideAndRound takes a non-negative numerator and a positive denominator');
   const quotient = numerator / denominator;
   const remainder = numerator % denominator;
   if (remainder === 0n) return quotient;
@@ -132,10 +135,16 @@ function parseFixed(fees: unknown, name: string): Map<string, number> {
     const info = currencyInfo(currency);
     if (!info) throw new MarketplaceError('UNSUPPORTED_CURRENCY', `${name}: Stripe does not charge in "${currency}"`);
     if (typeof fee !== 'number' || !Number.isSafeInteger(fee) || fee < 0) {
-      throw new MarketplaceError('INVALID_INPUT', `${name}: the ${currency} fee must be a non-negative integer in minor units, got ${describe(fee)}`);
+      throw new MarketplaceError(
+        'INVALID_INPUT',
+        `${name}: the ${currency} fee must be a non-negative integer in minor units, got ${describe(fee)}`,
+      );
     }
     if (fee % info.multipleOf !== 0) {
-      throw new MarketplaceError('INVALID_INPUT', `${name}: the ${currency} fee must be a multiple of ${info.multipleOf}, got ${fee}`);
+      throw new MarketplaceError(
+        'INVALID_INPUT',
+        `${name}: the ${currency} fee must be a multiple of ${info.multipleOf}, got ${fee}`,
+      );
     }
     map.set(info.code, fee);
   }
@@ -212,7 +221,10 @@ export function tiers(list: readonly Tier[]): CommissionPolicy {
       throw new MarketplaceError('INVALID_INPUT', `tiers(): only the last tier may omit upTo (tier ${index} does)`);
     }
     if (!Number.isSafeInteger(tier.upTo) || tier.upTo <= previous) {
-      throw new MarketplaceError('INVALID_INPUT', `tiers(): upTo must be integers in ascending order (tier ${index} has ${describe(tier.upTo)})`);
+      throw new MarketplaceError(
+        'INVALID_INPUT',
+        `tiers(): upTo must be integers in ascending order (tier ${index} has ${describe(tier.upTo)})`,
+      );
     }
     previous = tier.upTo;
   });
@@ -220,7 +232,10 @@ export function tiers(list: readonly Tier[]): CommissionPolicy {
   return (ctx) => {
     const tier = frozen.find((t) => t.upTo === undefined || ctx.amount <= t.upTo);
     if (!tier) {
-      throw new MarketplaceError('INVALID_COMMISSION', `tiers(): no tier covers amount ${ctx.amount}; end the list with a tier without upTo`);
+      throw new MarketplaceError(
+        'INVALID_COMMISSION',
+        `tiers(): no tier covers amount ${ctx.amount}; end the list with a tier without upTo`,
+      );
     }
     return tier.fee(ctx);
   };
@@ -243,7 +258,8 @@ export function perVendor(
   } else if (typeof overrides === 'object' && overrides !== null) {
     const map = new Map(Object.entries(overrides));
     for (const [vendorId, policy] of map) {
-      if (typeof policy !== 'function') throw new MarketplaceError('INVALID_INPUT', `perVendor(): the policy for "${vendorId}" is not a function`);
+      if (typeof policy !== 'function')
+        throw new MarketplaceError('INVALID_INPUT', `perVendor(): the policy for "${vendorId}" is not a function`);
     }
     lookup = (vendorId) => map.get(vendorId);
   } else {
@@ -269,7 +285,8 @@ export function capped(policy: CommissionPolicy, caps: Caps): CommissionPolicy {
   const toLookup = (cap: Caps['min'], name: string): ((currency: string) => number) | undefined => {
     if (cap === undefined) return undefined;
     if (typeof cap === 'number') {
-      if (!Number.isSafeInteger(cap) || cap < 0) throw new MarketplaceError('INVALID_INPUT', `capped(): ${name} must be a non-negative integer`);
+      if (!Number.isSafeInteger(cap) || cap < 0)
+        throw new MarketplaceError('INVALID_INPUT', `capped(): ${name} must be a non-negative integer`);
       return () => cap;
     }
     const map = parseFixed(cap, `capped() ${name}`);

@@ -37,8 +37,28 @@ const TWO_DECIMAL =
 
 /** Minimum charge amounts in minor units (Stripe's documented list). */
 const MINIMUMS: Record<string, number> = {
-  usd: 50, eur: 50, gbp: 30, aud: 50, cad: 50, chf: 50, dkk: 250, nok: 300, sek: 300, pln: 200, czk: 1500,
-  huf: 17500, jpy: 50, mxn: 1000, hkd: 400, sgd: 50, nzd: 50, brl: 50, inr: 50, aed: 200, myr: 200, thb: 1000,
+  usd: 50,
+  eur: 50,
+  gbp: 30,
+  aud: 50,
+  cad: 50,
+  chf: 50,
+  dkk: 250,
+  nok: 300,
+  sek: 300,
+  pln: 200,
+  czk: 1500,
+  huf: 17500,
+  jpy: 50,
+  mxn: 1000,
+  hkd: 400,
+  sgd: 50,
+  nzd: 50,
+  brl: 50,
+  inr: 50,
+  aed: 200,
+  myr: 200,
+  thb: 1000,
   ron: 200,
 };
 

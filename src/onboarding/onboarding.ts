@@ -189,7 +189,7 @@ async function completeOAuth(ctx: Context, data: CompleteOAuthInput): Promise<Ve
     );
   }
   if (!data.code) {
-    throw new MarketplaceError('INVALID_INPUT', 'completeOnboarding: pass { vendorId }, or the OAuth redirect\'s { code, state }');
+    throw new MarketplaceError('INVALID_INPUT', "completeOnboarding: pass { vendorId }, or the OAuth redirect's { code, state }");
   }
   if (!record) {
     throw new MarketplaceError(
@@ -200,11 +200,9 @@ async function completeOAuth(ctx: Context, data: CompleteOAuthInput): Promise<Ve
     );
   }
   const code = data.code;
-  const token = await callStripe('oauth.token', () =>
-    ctx.stripe.oauth.token({ grant_type: 'authorization_code', code }),
-  );
+  const token = await callStripe('oauth.token', () => ctx.stripe.oauth.token({ grant_type: 'authorization_code', code }));
   const accountId = token.stripe_user_id;
-  if (!accountId) throw new MarketplaceError('STRIPE_ERROR', 'Stripe\'s OAuth token response has no stripe_user_id');
+  if (!accountId) throw new MarketplaceError('STRIPE_ERROR', "Stripe's OAuth token response has no stripe_user_id");
   const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(accountId));
   const existing = await callStorage('read the vendor', () => ctx.storage.getVendor(record.vendorId));
   if (!existing) {
@@ -246,7 +244,7 @@ export async function oauthAuthorizeUrl(ctx: Context, input: OAuthAuthorizeUrlIn
   if (!clientId) {
     throw new MarketplaceError(
       'INVALID_OPTIONS',
-      'oauthAuthorizeUrl needs the platform\'s Connect client id (ca_...): pass oauth: { clientId } to new Marketplace()',
+      "oauthAuthorizeUrl needs the platform's Connect client id (ca_...): pass oauth: { clientId } to new Marketplace()",
     );
   }
   const state = randomToken();

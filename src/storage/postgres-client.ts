@@ -18,11 +18,13 @@ export interface SqlExecutor {
 // Structural shapes of the supported drivers, so that neither `pg` nor `@electric-sql/pglite` (nor their
 // type packages) is needed by users of the other.
 
+// biome-ignore lint/suspicious/noExplicitAny: structural driver types; pg's and PGlite's own signatures use any
 type AnyQuery = (text: string, values?: any[]) => Promise<{ rows: any[] }>;
 
 /** A `pg.Client` (or a client checked out of a pool). Its queries are serialised by the adapter. */
 export interface PgClientLike {
   query: AnyQuery;
+  // biome-ignore lint/suspicious/noExplicitAny: structural driver types; pg's and PGlite's own signatures use any
   connect: (...args: any[]) => unknown;
 }
 
@@ -36,6 +38,7 @@ export interface PgPoolLike {
 /** A PGlite instance (`new PGlite()`), which runs one statement or transaction at a time. */
 export interface PGliteLike {
   query: AnyQuery;
+  // biome-ignore lint/suspicious/noExplicitAny: structural driver types; pg's and PGlite's own signatures use any
   exec: (...args: any[]) => Promise<unknown>;
   transaction: <T>(callback: (tx: { query: AnyQuery }) => Promise<T>) => Promise<T>;
 }

@@ -117,6 +117,8 @@ export function postgresSchemaSql(tablePrefix: string = DEFAULT_TABLE_PREFIX): s
   const versions = migrations(tablePrefix)
     .map((m) => `(${m.version}, (extract(epoch from now()) * 1000)::bigint)`)
     .join(', ');
-  statements.push(`INSERT INTO ${tableNames(tablePrefix).migrations} (version, applied_at) VALUES ${versions} ON CONFLICT (version) DO NOTHING`);
+  statements.push(
+    `INSERT INTO ${tableNames(tablePrefix).migrations} (version, applied_at) VALUES ${versions} ON CONFLICT (version) DO NOTHING`,
+  );
   return `-- stripe-marketplace schema, version ${SCHEMA_VERSION}, table prefix "${tablePrefix}".\n${statements.map((s) => `${s};\n`).join('\n')}`;
 }

@@ -123,7 +123,10 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   }
   const unknown = Object.keys(options).filter((key) => key !== 'client' && key !== 'tablePrefix');
   if (unknown.length > 0) {
-    throw new MarketplaceError('INVALID_OPTIONS', `${context}: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => `"${k}"`).join(', ')}`);
+    throw new MarketplaceError(
+      'INVALID_OPTIONS',
+      `${context}: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => `"${k}"`).join(', ')}`,
+    );
   }
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   assertTablePrefix(prefix, context);
@@ -211,7 +214,11 @@ function bind(db: SqlExecutor, prefix: string): PostgresStorage {
       return { created: false, vendor: mustExist(await getVendor(vendor.vendorId), 'vendor') };
     },
 
-    updateVendor(vendorId, state: VendorState & { accountId?: string; connection?: VendorRecord['connection'] }, now = Date.now()) {
+    updateVendor(
+      vendorId,
+      state: VendorState & { accountId?: string; connection?: VendorRecord['connection'] },
+      now = Date.now(),
+    ) {
       return one(
         `UPDATE ${t.vendors} SET status = $2, charges_enabled = $3, payouts_enabled = $4, details_submitted = $5,
            transfers_capability = $6, requirements = $7::jsonb, account_id = COALESCE($8, account_id),
@@ -238,7 +245,11 @@ function bind(db: SqlExecutor, prefix: string): PostgresStorage {
     getOrder,
 
     getOrderByPaymentIntent: (paymentIntentId) =>
-      one(`SELECT * FROM ${t.orders} WHERE payment_intent_id = $1 ORDER BY updated_at DESC LIMIT 1`, [paymentIntentId], orderFromRow),
+      one(
+        `SELECT * FROM ${t.orders} WHERE payment_intent_id = $1 ORDER BY updated_at DESC LIMIT 1`,
+        [paymentIntentId],
+        orderFromRow,
+      ),
 
     getOrderByCheckoutSession: (sessionId) =>
       one(`SELECT * FROM ${t.orders} WHERE checkout_session_id = $1 ORDER BY updated_at DESC LIMIT 1`, [sessionId], orderFromRow),
@@ -323,7 +334,11 @@ function bind(db: SqlExecutor, prefix: string): PostgresStorage {
       const record = await one(
         `DELETE FROM ${t.oauthStates} WHERE state = $1 RETURNING state, vendor_id, expires_at`,
         [state],
-        (row): OAuthStateRecord => ({ state: String(row.state), vendorId: String(row.vendor_id), expiresAt: num(row.expires_at) }),
+        (row): OAuthStateRecord => ({
+          state: String(row.state),
+          vendorId: String(row.vendor_id),
+          expiresAt: num(row.expires_at),
+        }),
       );
       return record && record.expiresAt > now ? record : null;
     },
@@ -345,11 +360,10 @@ function bind(db: SqlExecutor, prefix: string): PostgresStorage {
           [eventId, type ?? null, token, now + leaseMs, now],
         );
         if (rows[0]?.token === token) return { status: 'claimed', token };
-        const current = await one(
-          `SELECT status, lease_expires_at FROM ${t.events} WHERE event_id = $1`,
-          [eventId],
-          (row) => ({ status: String(row.status), leaseExpiresAt: num(row.lease_expires_at) }),
-        );
+        const current = await one(`SELECT status, lease_expires_at FROM ${t.events} WHERE event_id = $1`, [eventId], (row) => ({
+          status: String(row.status),
+          leaseExpiresAt: num(row.lease_expires_at),
+        }));
         if (current?.status === 'processed') return { status: 'processed' };
         if (current && (current.leaseExpiresAt > now || attempt >= CLAIM_ATTEMPTS)) {
           return { status: 'in_progress', leaseExpiresAt: current.leaseExpiresAt };

@@ -110,7 +110,11 @@ export interface OrderRecord {
   readonly amountRefunded: number;
   readonly dispute: { readonly id: string; readonly status: DisputeStatus; readonly amount: number } | null;
   /** The last failure Stripe reported (decline code or error code and message), cleared by nothing: kept for support. */
-  readonly lastPaymentError: { readonly code: string | null; readonly declineCode: string | null; readonly message: string | null } | null;
+  readonly lastPaymentError: {
+    readonly code: string | null;
+    readonly declineCode: string | null;
+    readonly message: string | null;
+  } | null;
   readonly description: string | null;
   readonly metadata: Readonly<Record<string, string>>;
   readonly createdAt: number;

@@ -18,7 +18,9 @@ function describeIssue(issue: Issue): string {
           ? `${where} must have at least ${issue.minimum} item(s)`
           : `${where} must be at least ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'string' ? `${where} must be at most ${issue.maximum} characters` : `${where} must be at most ${issue.maximum}`;
+      return issue.origin === 'string'
+        ? `${where} must be at most ${issue.maximum} characters`
+        : `${where} must be at most ${issue.maximum}`;
     case 'invalid_format':
       return `${where} must be ${issue.format === 'regex' ? 'in the expected format' : `a valid ${issue.format}`}`;
     case 'invalid_value':

@@ -33,8 +33,7 @@ export async function findRecords(ctx: Context, event: Stripe.Event): Promise<Ev
     if (id) order = await callStorage('read the order', () => ctx.storage.getOrderByPaymentIntent(id));
   }
 
-  const accountId =
-    event.account ?? (object.object === 'account' && typeof object.id === 'string' ? object.id : undefined);
+  const accountId = event.account ?? (object.object === 'account' && typeof object.id === 'string' ? object.id : undefined);
   let vendor: VendorRecord | null = null;
   if (accountId) vendor = await callStorage('read the vendor', () => ctx.storage.getVendorByAccount(accountId));
   if (!vendor && order) {

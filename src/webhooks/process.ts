@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Context } from '../context.js';
+import type { EventClaim } from '../storage/types.js';
 import { MarketplaceError, isMarketplaceError, storageError } from '../errors.js';
 import { findRecords, runBuiltinHandler, type EventRecords } from './builtin-handlers.js';
 import { IN_PROGRESS_STATUS, type WebhookResult } from './http.js';
@@ -38,7 +39,12 @@ function describe(error: unknown): string {
 
 /** Tells the `onError` handlers and the logger; never throws. */
 async function report(ctx: Context, registry: WebhookRegistry, error: MarketplaceError, event: Stripe.Event): Promise<void> {
-  ctx.logger.error?.('webhook processing failed', { eventId: event.id, type: event.type, code: error.code, error: error.message });
+  ctx.logger.error?.('webhook processing failed', {
+    eventId: event.id,
+    type: event.type,
+    code: error.code,
+    error: error.message,
+  });
   for (const handler of registry.errorHandlersNow()) {
     try {
       await handler(error, event);
@@ -117,7 +123,7 @@ export async function processWebhook(
 
     const eventId = event.id;
     const now = ctx.now();
-    let claim;
+    let claim: EventClaim;
     try {
       claim = await ctx.storage.claimEvent(eventId, { leaseMs: settings.eventLeaseMs, now, type: event.type });
     } catch (error) {

@@ -93,7 +93,10 @@ export class WebhookRegistry {
     assertFunction(handler, 'on(type, handler)');
     const removers = (types as string[]).map((t) => {
       let list = this.byType.get(t);
-      if (!list) this.byType.set(t, (list = []));
+      if (!list) {
+        list = [];
+        this.byType.set(t, list);
+      }
       return add(list, handler as unknown as WebhookHandler);
     });
     return () => {

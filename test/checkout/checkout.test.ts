@@ -106,7 +106,9 @@ describe('createCheckout (embedded)', () => {
   it('retries with the same key and the stored terms when the first create failed', async () => {
     const { market: m, storage } = await withVendor();
     expectStripe('POST', '/v1/payment_intents', { error: { type: 'api_error', message: 'Try again' } }, 500);
-    await expect(m.createCheckout({ orderId: 'o_retry', vendorId: 'driver_42', amount: 2000, currency: 'gbp' })).rejects.toMatchObject({
+    await expect(
+      m.createCheckout({ orderId: 'o_retry', vendorId: 'driver_42', amount: 2000, currency: 'gbp' }),
+    ).rejects.toMatchObject({
       code: 'STRIPE_ERROR',
       statusCode: 500,
     });
@@ -122,11 +124,7 @@ describe('createCheckout (embedded)', () => {
     await storage.insertVendor(vendorRecord({ vendorId: 'driver_7', accountId: 'acct_7' }));
     expectStripe('POST', '/v1/payment_intents', paymentIntent());
     await m.createCheckout({ orderId: 'order_1001', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
-    for (const changed of [
-      { amount: 2100 },
-      { currency: 'eur' },
-      { vendorId: 'driver_7' },
-    ]) {
+    for (const changed of [{ amount: 2100 }, { currency: 'eur' }, { vendorId: 'driver_7' }]) {
       await expect(
         m.createCheckout({ orderId: 'order_1001', vendorId: 'driver_42', amount: 2000, currency: 'gbp', ...changed }),
       ).rejects.toMatchObject({ code: 'ORDER_CONFLICT' });
@@ -140,7 +138,9 @@ describe('createCheckout (embedded)', () => {
     const retrieve = expectStripe('GET', '/v1/payment_intents/pi_1', paymentIntent());
     retrieve.scope.persist();
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => m.createCheckout({ orderId: 'o_race', vendorId: 'driver_42', amount: 2000, currency: 'gbp' })),
+      Array.from({ length: 20 }, () =>
+        m.createCheckout({ orderId: 'o_race', vendorId: 'driver_42', amount: 2000, currency: 'gbp' }),
+      ),
     );
     expect(new Set(results.map((r) => r.paymentIntentId))).toEqual(new Set(['pi_1']));
     // Every create that reached Stripe carried the same key, so Stripe made one PaymentIntent.
@@ -177,7 +177,9 @@ describe('createCheckout (embedded)', () => {
       ['a fixed fee without the currency', fixedFee({ usd: 30 })],
     ])('%s (INVALID_COMMISSION)', async (_label, policy) => {
       const { market: m, storage } = await withVendor(policy);
-      await expect(m.createCheckout({ orderId: 'o_fee', vendorId: 'driver_42', amount: 2000, currency: 'gbp' })).rejects.toMatchObject({
+      await expect(
+        m.createCheckout({ orderId: 'o_fee', vendorId: 'driver_42', amount: 2000, currency: 'gbp' }),
+      ).rejects.toMatchObject({
         code: 'INVALID_COMMISSION',
       });
       expect(await storage.getOrder('o_fee')).toBeNull();
@@ -194,32 +196,51 @@ describe('createCheckout (embedded)', () => {
   it('asks Stripe before refusing a vendor whose stored state is not ready (VENDOR_NOT_READY)', async () => {
     const { market: m, storage } = await withVendor(percentage(12), { status: 'onboarding', transfersCapability: 'inactive' });
     const retrieve = expectStripe('GET', '/v1/accounts/acct_1', account());
-    await expect(m.createCheckout({ orderId: 'o1', vendorId: 'driver_42', amount: 2000, currency: 'gbp' })).rejects.toMatchObject({
-      code: 'VENDOR_NOT_READY',
-      details: { status: 'onboarding', transfersCapability: 'inactive' },
-    });
+    await expect(m.createCheckout({ orderId: 'o1', vendorId: 'driver_42', amount: 2000, currency: 'gbp' })).rejects.toMatchObject(
+      {
+        code: 'VENDOR_NOT_READY',
+        details: { status: 'onboarding', transfersCapability: 'inactive' },
+      },
+    );
     expect(retrieve.calls).toHaveLength(1);
     expect(await storage.getOrder('o1')).toBeNull();
   });
 
   it('proceeds when Stripe says the vendor became ready since the last webhook', async () => {
-    const { market: m, storage } = await withVendor(percentage(12), { status: 'pending_verification', transfersCapability: 'pending' });
+    const { market: m, storage } = await withVendor(percentage(12), {
+      status: 'pending_verification',
+      transfersCapability: 'pending',
+    });
     expectStripe('GET', '/v1/accounts/acct_1', activeAccount());
     expectStripe('POST', '/v1/payment_intents', paymentIntent());
     await m.createCheckout({ orderId: 'o1', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
     expect(await storage.getVendor('driver_42')).toMatchObject({ status: 'active' });
   });
 
-  it('keeps a card decline\'s decline_code reachable on STRIPE_ERROR', async () => {
+  it("keeps a card decline's decline_code reachable on STRIPE_ERROR", async () => {
     const { market: m } = await withVendor();
     expectStripe(
       'POST',
       '/v1/payment_intents',
-      { error: { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' } },
+      {
+        error: {
+          type: 'card_error',
+          code: 'card_declined',
+          decline_code: 'insufficient_funds',
+          message: 'Your card has insufficient funds.',
+        },
+      },
       402,
     );
-    const error = await m.createCheckout({ orderId: 'o_dec', vendorId: 'driver_42', amount: 2000, currency: 'gbp' }).catch((e) => e);
-    expect(error).toMatchObject({ code: 'STRIPE_ERROR', stripeCode: 'card_declined', declineCode: 'insufficient_funds', statusCode: 402 });
+    const error = await m
+      .createCheckout({ orderId: 'o_dec', vendorId: 'driver_42', amount: 2000, currency: 'gbp' })
+      .catch((e) => e);
+    expect(error).toMatchObject({
+      code: 'STRIPE_ERROR',
+      stripeCode: 'card_declined',
+      declineCode: 'insufficient_funds',
+      statusCode: 402,
+    });
     expect(error.cause.type).toBe('StripeCardError');
   });
 });
@@ -301,7 +322,9 @@ describe('createCheckout (hosted)', () => {
     const { market: m } = await withVendor();
     expectStripe('POST', '/v1/checkout/sessions', session);
     await m.createCheckout(hosted);
-    await expect(m.createCheckout({ orderId: 'order_h1', vendorId: 'driver_42', amount: 2000, currency: 'gbp' })).rejects.toMatchObject({
+    await expect(
+      m.createCheckout({ orderId: 'order_h1', vendorId: 'driver_42', amount: 2000, currency: 'gbp' }),
+    ).rejects.toMatchObject({
       code: 'ORDER_CONFLICT',
     });
   });
@@ -311,7 +334,11 @@ describe('createCheckout (hosted)', () => {
     ['a fractional unit amount', { lineItems: [{ name: 'x', unitAmount: 10.5, quantity: 1 }] }, 'INVALID_INPUT'],
     ['a zero quantity', { lineItems: [{ name: 'x', unitAmount: 1000, quantity: 0 }] }, 'INVALID_INPUT'],
     ['a total below the minimum', { lineItems: [{ name: 'x', unitAmount: 10, quantity: 2 }] }, 'AMOUNT_TOO_SMALL'],
-    ['an ISK unit price not in hundreds', { currency: 'isk', lineItems: [{ name: 'x', unitAmount: 550, quantity: 2 }] }, 'INVALID_INPUT'],
+    [
+      'an ISK unit price not in hundreds',
+      { currency: 'isk', lineItems: [{ name: 'x', unitAmount: 550, quantity: 2 }] },
+      'INVALID_INPUT',
+    ],
     ['a missing successUrl', { successUrl: undefined }, 'INVALID_INPUT'],
     ['an amount field', { amount: 2000 }, 'INVALID_INPUT'],
   ])('refuses %s before Stripe is called', async (_label, change, code) => {

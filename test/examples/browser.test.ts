@@ -22,7 +22,16 @@ beforeAll(async () => {
   registerWebhooks(sandbox, app.baseUrl);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-quic', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -33,30 +42,33 @@ afterAll(async () => {
   data?.remove();
 });
 
-it.skipIf(!available)('a driver onboards and a rider pays in a real browser; the order shows paid after the webhook', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${app.baseUrl}/vendors/new`);
-  await page.fill('input[name="name"]', 'Grace Hopper');
-  await page.click('#signup');
-  // The sandbox's hosted onboarding page.
-  await page.getByRole('button', { name: 'Complete onboarding' }).click();
-  await page.waitForURL(/\/vendors\/grace-hopper-[0-9a-f]{8}\/return$/);
-  await expect.poll(() => page.textContent('#vendor-status')).toBe('active');
+it.skipIf(!available)(
+  'a driver onboards and a rider pays in a real browser; the order shows paid after the webhook',
+  async () => {
+    const page = await browser.newPage();
+    await page.goto(`${app.baseUrl}/vendors/new`);
+    await page.fill('input[name="name"]', 'Grace Hopper');
+    await page.click('#signup');
+    // The sandbox's hosted onboarding page.
+    await page.getByRole('button', { name: 'Complete onboarding' }).click();
+    await page.waitForURL(/\/vendors\/grace-hopper-[0-9a-f]{8}\/return$/);
+    await expect.poll(() => page.textContent('#vendor-status')).toBe('active');
 
-  await page.goto(`${app.baseUrl}/shop`);
-  await page.click('button.buy');
-  // The sandbox's hosted checkout page, paid with a test card.
-  await page.waitForURL(/\/checkout\/cs_/);
-  await page.fill('input[name="card_number"]', '4242 4242 4242 4242');
-  await page.getByRole('button', { name: 'Pay' }).click();
-  await page.waitForURL(/\/orders\/order_/);
-  // The order page refreshes itself until the webhook has arrived.
-  await expect.poll(() => page.textContent('#order-status'), { timeout: 15_000 }).toBe('succeeded');
+    await page.goto(`${app.baseUrl}/shop`);
+    await page.click('button.buy');
+    // The sandbox's hosted checkout page, paid with a test card.
+    await page.waitForURL(/\/checkout\/cs_/);
+    await page.fill('input[name="card_number"]', '4242 4242 4242 4242');
+    await page.getByRole('button', { name: 'Pay' }).click();
+    await page.waitForURL(/\/orders\/order_/);
+    // The order page refreshes itself until the webhook has arrived.
+    await expect.poll(() => page.textContent('#order-status'), { timeout: 15_000 }).toBe('succeeded');
 
-  await page.goto(`${app.baseUrl}/platform`);
-  const fee = await page.textContent('#orders tbody tr td.fee');
-  expect(fee?.trim()).toBe('£2.40');
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS}/express-platform.png`, fullPage: true });
-  expect(existsSync(`${ARTIFACTS}/express-platform.png`)).toBe(true);
-});
+    await page.goto(`${app.baseUrl}/platform`);
+    const fee = await page.textContent('#orders tbody tr td.fee');
+    expect(fee?.trim()).toBe('£2.40');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/express-platform.png`, fullPage: true });
+    expect(existsSync(`${ARTIFACTS}/express-platform.png`)).toBe(true);
+  },
+);

@@ -37,7 +37,12 @@ export function tempDataDir(): { dir: string; remove(): void } {
 }
 
 /** Starts one example app as `npm run example:*` would, but on the given sandbox, data folder and port (0: any free one). */
-export async function startExample(framework: Framework, sandbox: StripeSandbox, dataDir: string, port = 0): Promise<RunningExample> {
+export async function startExample(
+  framework: Framework,
+  sandbox: StripeSandbox,
+  dataDir: string,
+  port = 0,
+): Promise<RunningExample> {
   const example = await createExample({ dataDir, sandbox, env: {} });
   let baseUrl = '';
   const deps = {
@@ -79,7 +84,10 @@ export async function get(url: string): Promise<{ status: number; location: stri
   return { status: response.status, location: response.headers.get('location'), text: await response.text() };
 }
 
-export async function post(url: string, form: Record<string, string>): Promise<{ status: number; location: string | null; text: string }> {
+export async function post(
+  url: string,
+  form: Record<string, string>,
+): Promise<{ status: number; location: string | null; text: string }> {
   const response = await fetch(url, {
     method: 'POST',
     redirect: 'manual',

@@ -40,9 +40,16 @@ it('keeps the order across a restart between checkout and webhook, and the redel
   const before = sandbox.deliveries().length;
   await sandbox.payCheckoutSession(sessionId);
   await expect
-    .poll(() => sandbox!.deliveries().slice(before).some((d) => d.eventType === 'checkout.session.completed' && d.status === 0), {
-      timeout: 10_000,
-    })
+    .poll(
+      () =>
+        sandbox!
+          .deliveries()
+          .slice(before)
+          .some((d) => d.eventType === 'checkout.session.completed' && d.status === 0),
+      {
+        timeout: 10_000,
+      },
+    )
     .toBe(true);
 
   // Back up on the same port and data folder: the order survived, and is still waiting for Stripe's word.
@@ -52,8 +59,14 @@ it('keeps the order across a restart between checkout and webhook, and the redel
   expect(textOf(waiting.text, 'order-status')).toBe('pending');
 
   const redelivered = await sandbox.flushWebhooks();
-  expect(redelivered.attempts.some((a) => a.eventType === 'checkout.session.completed' && a.attempt > 1 && a.status === 200)).toBe(true);
+  expect(
+    redelivered.attempts.some((a) => a.eventType === 'checkout.session.completed' && a.attempt > 1 && a.status === 200),
+  ).toBe(true);
   expect(redelivered.failed).toEqual([]);
   expect(textOf((await get(`${baseUrl}/orders/order_restart-1`)).text, 'order-status')).toBe('succeeded');
-  expect(await app.example.market.getOrder('order_restart-1')).toMatchObject({ status: 'succeeded', applicationFeeAmount: 240, vendorAmount: 1760 });
+  expect(await app.example.market.getOrder('order_restart-1')).toMatchObject({
+    status: 'succeeded',
+    applicationFeeAmount: 240,
+    vendorAmount: 1760,
+  });
 });

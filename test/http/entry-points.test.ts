@@ -189,7 +189,7 @@ describe('express entry point', () => {
     url = await listenExpress(app);
   });
 
-  it('leaves the app\'s JSON parser working for other routes', async () => {
+  it("leaves the app's JSON parser working for other routes", async () => {
     await expectJsonParserWorks(url);
   });
 
@@ -239,9 +239,15 @@ describe('fastify entry point', () => {
   });
 
   it('answers 400 for an empty body and 413 for a body over the limit, like the core', async () => {
-    const empty = await post(`${url}/webhooks/stripe`, { body: '', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' } });
+    const empty = await post(`${url}/webhooks/stripe`, {
+      body: '',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+    });
     expect(empty.status).toBe(400);
-    const big = await post(`${url}/webhooks/stripe`, { body: 'x'.repeat(5000), headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' } });
+    const big = await post(`${url}/webhooks/stripe`, {
+      body: 'x'.repeat(5000),
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+    });
     expect(big).toEqual({ status: 413, body: { outcome: 'rejected', error: 'the request body is larger than 4096 bytes' } });
   });
 

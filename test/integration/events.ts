@@ -13,7 +13,9 @@ export function paymentSucceededPayload(eventId: string, paymentIntentId: string
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
     type: 'payment_intent.succeeded',
-    data: { object: { id: paymentIntentId, object: 'payment_intent', status: 'succeeded', latest_charge: `ch_${paymentIntentId}` } },
+    data: {
+      object: { id: paymentIntentId, object: 'payment_intent', status: 'succeeded', latest_charge: `ch_${paymentIntentId}` },
+    },
   });
 }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage, type PostgresStorage } from '../../src/postgres.js';
 import { orderRecord, prng, vendorRecord } from '../../src/testing/conformance/fixtures.js';
@@ -138,7 +138,12 @@ describe.skipIf(!SERVER_REQUIRED)('webhooks across processes on one PostgreSQL d
   it('finishes an event whose process was SIGKILLed inside the handler, in another process once the lease expires', async () => {
     const storage = postgresStorage({ client: pool, tablePrefix: uniquePrefix('crash') });
     await prepare(storage, 1);
-    const env = { DATABASE_URL: process.env.DATABASE_URL ?? '', TABLE_PREFIX: storage.tablePrefix, WEBHOOK_SECRET: SECRET, LEASE_MS: '1500' };
+    const env = {
+      DATABASE_URL: process.env.DATABASE_URL ?? '',
+      TABLE_PREFIX: storage.tablePrefix,
+      WEBHOOK_SECRET: SECRET,
+      LEASE_MS: '1500',
+    };
     const event = paymentSucceeded(0);
     const doomed = await startWorker('doomed', { ...env, CRASH_EVENT: event.id });
     const survivor = await startWorker('survivor', env);

@@ -25,7 +25,13 @@ const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://
 async function onboarded(w: ReturnType<typeof world>, vendorId = 'driver_42') {
   const { url, accountId } = await w.market.onboardVendor({ vendorId, country: 'GB', ...urls });
   await w.sandbox.fetch(new Request(url));
-  await w.sandbox.fetch(new Request(url, { method: 'POST', body: 'action=complete', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+  await w.sandbox.fetch(
+    new Request(url, {
+      method: 'POST',
+      body: 'action=complete',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    }),
+  );
   return accountId;
 }
 
@@ -39,9 +45,17 @@ describe('full flows through the Marketplace against the sandbox', () => {
     expect((await w.market.getVendor('driver_42'))?.status).toBe('active');
     expect((await w.market.completeOnboarding({ vendorId: 'driver_42' })).status).toBe('active');
 
-    const checkout = await w.market.createCheckout({ orderId: 'order_1001', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
+    const checkout = await w.market.createCheckout({
+      orderId: 'order_1001',
+      vendorId: 'driver_42',
+      amount: 2000,
+      currency: 'gbp',
+    });
     expect(checkout).toMatchObject({ applicationFeeAmount: 240, vendorAmount: 1760, accountId });
-    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, { payment_method: 'pm_card_visa', return_url: 'https://market.example/paid' });
+    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, {
+      payment_method: 'pm_card_visa',
+      return_url: 'https://market.example/paid',
+    });
     expect((await w.market.getOrder('order_1001'))?.status).toBe('pending');
 
     const paid = await w.sandbox.flushWebhooks();
@@ -50,7 +64,8 @@ describe('full flows through the Marketplace against the sandbox', () => {
     const order = await w.market.getOrder('order_1001');
     expect(order).toMatchObject({ status: 'succeeded', amount: 2000, applicationFeeAmount: 240, vendorAmount: 1760 });
 
-    const charge = order?.chargeId ?? ((await w.stripe.paymentIntents.retrieve(checkout.paymentIntentId)).latest_charge as string);
+    const charge =
+      order?.chargeId ?? ((await w.stripe.paymentIntents.retrieve(checkout.paymentIntentId)).latest_charge as string);
     await w.stripe.refunds.create({ charge, amount: 500, reverse_transfer: true, refund_application_fee: true });
     await w.sandbox.flushWebhooks();
     expect(await w.market.getOrder('order_1001')).toMatchObject({ status: 'partially_refunded', amountRefunded: 500 });
@@ -70,8 +85,16 @@ describe('full flows through the Marketplace against the sandbox', () => {
     await onboarded(w);
     await w.sandbox.flushWebhooks();
     const checkout = await w.market.createCheckout({ orderId: 'order_2', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
-    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, { payment_method: 'pm_card_visa', return_url: 'https://market.example/paid' });
-    await w.stripe.refunds.create({ payment_intent: checkout.paymentIntentId, amount: 700, reverse_transfer: true, refund_application_fee: true });
+    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, {
+      payment_method: 'pm_card_visa',
+      return_url: 'https://market.example/paid',
+    });
+    await w.stripe.refunds.create({
+      payment_intent: checkout.paymentIntentId,
+      amount: 700,
+      reverse_transfer: true,
+      refund_application_fee: true,
+    });
     const seen: string[] = [];
     w.market.on('payment_intent.succeeded', (event) => {
       seen.push(event.id);
@@ -96,7 +119,10 @@ describe('full flows through the Marketplace against the sandbox', () => {
       if (failures-- > 0) throw new Error('the fulfilment service is down');
     });
     const checkout = await w.market.createCheckout({ orderId: 'order_3', vendorId: 'driver_42', amount: 1500, currency: 'gbp' });
-    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, { payment_method: 'pm_card_visa', return_url: 'https://market.example/paid' });
+    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, {
+      payment_method: 'pm_card_visa',
+      return_url: 'https://market.example/paid',
+    });
     const result = await w.sandbox.flushWebhooks();
     const succeeded = result.attempts.filter((a) => a.eventType === 'payment_intent.succeeded');
     expect(succeeded.map((a) => [a.attempt, a.status])).toEqual([
@@ -111,12 +137,21 @@ describe('full flows through the Marketplace against the sandbox', () => {
     await onboarded(w);
     const checkout = await w.market.createCheckout({ orderId: 'order_4', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
     const declined = await w.stripe.paymentIntents
-      .confirm(checkout.paymentIntentId, { payment_method: 'pm_card_insufficientFunds', return_url: 'https://market.example/paid' })
+      .confirm(checkout.paymentIntentId, {
+        payment_method: 'pm_card_insufficientFunds',
+        return_url: 'https://market.example/paid',
+      })
       .catch((e: Stripe.errors.StripeError) => e);
     expect((declined as Stripe.errors.StripeError).decline_code).toBe('insufficient_funds');
     await w.sandbox.flushWebhooks();
-    expect(await w.market.getOrder('order_4')).toMatchObject({ status: 'failed', lastPaymentError: { declineCode: 'insufficient_funds' } });
-    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, { payment_method: 'pm_card_visa', return_url: 'https://market.example/paid' });
+    expect(await w.market.getOrder('order_4')).toMatchObject({
+      status: 'failed',
+      lastPaymentError: { declineCode: 'insufficient_funds' },
+    });
+    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, {
+      payment_method: 'pm_card_visa',
+      return_url: 'https://market.example/paid',
+    });
     await w.sandbox.flushWebhooks();
     expect((await w.market.getOrder('order_4'))?.status).toBe('succeeded');
   });
@@ -133,7 +168,13 @@ describe('full flows through the Marketplace against the sandbox', () => {
       successUrl: 'https://market.example/ok',
       cancelUrl: 'https://market.example/cancel',
     });
-    await w.sandbox.fetch(new Request(hosted.url as string, { method: 'POST', body: 'card_number=4242424242424242', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    await w.sandbox.fetch(
+      new Request(hosted.url as string, {
+        method: 'POST',
+        body: 'card_number=4242424242424242',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
     await w.sandbox.flushWebhooks();
     const order = await w.market.getOrder('order_5');
     expect(order).toMatchObject({ status: 'succeeded', mode: 'hosted', applicationFeeAmount: 240 });
@@ -143,8 +184,17 @@ describe('full flows through the Marketplace against the sandbox', () => {
   it('a delivery signed for the other endpoint is rejected with 400 and retried', async () => {
     const sandbox = createSandbox({ webhooks: { autoDeliver: false, retrySchedule: [1] } });
     const stripe = sandbox.stripe();
-    const market = new Marketplace({ stripe, storage: memoryStorage(), commission: percentage(12), webhookSecrets: { platform: 'whsec_expected' }, livemode: false });
-    sandbox.addWebhookEndpoint({ handler: (body, signature) => market.handleWebhook({ body, signature }), secret: 'whsec_wrong' });
+    const market = new Marketplace({
+      stripe,
+      storage: memoryStorage(),
+      commission: percentage(12),
+      webhookSecrets: { platform: 'whsec_expected' },
+      livemode: false,
+    });
+    sandbox.addWebhookEndpoint({
+      handler: (body, signature) => market.handleWebhook({ body, signature }),
+      secret: 'whsec_wrong',
+    });
     await stripe.paymentIntents.create({ amount: 1000, currency: 'gbp' });
     const result = await sandbox.flushWebhooks();
     expect(result.attempts.map((a) => a.status)).toEqual([400, 400]);

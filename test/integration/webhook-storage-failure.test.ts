@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Marketplace, percentage, type MarketplaceStorage } from '../../src/index.js';

@@ -126,11 +126,7 @@ describe('percentagePlusFixed', () => {
 });
 
 describe('tiers', () => {
-  const policy = tiers([
-    { upTo: 10_000, fee: percentage(15) },
-    { upTo: 50_000, fee: percentage(10) },
-    { fee: percentage(5) },
-  ]);
+  const policy = tiers([{ upTo: 10_000, fee: percentage(15) }, { upTo: 50_000, fee: percentage(10) }, { fee: percentage(5) }]);
 
   it('prices the whole amount by the tier it falls in', async () => {
     expect(await fee(policy, 10_000)).toBe(1500);
@@ -141,7 +137,12 @@ describe('tiers', () => {
   it('refuses malformed tier lists', () => {
     expect(() => tiers([])).toThrowError(/at least one tier/);
     expect(() => tiers([{ fee: percentage(1) }, { fee: percentage(2) }])).toThrowError(/only the last tier/);
-    expect(() => tiers([{ upTo: 100, fee: percentage(1) }, { upTo: 50, fee: percentage(2) }])).toThrowError(/ascending/);
+    expect(() =>
+      tiers([
+        { upTo: 100, fee: percentage(1) },
+        { upTo: 50, fee: percentage(2) },
+      ]),
+    ).toThrowError(/ascending/);
     expect(() => tiers([{ upTo: 100 } as never])).toThrowError(/needs a fee policy/);
   });
 
@@ -217,7 +218,10 @@ describe('computeCommission checks every result', () => {
   });
 
   it('refuses a fee that Stripe cannot take in the currency', async () => {
-    await expect(fee(() => 150, 1000, 'isk')).rejects.toMatchObject({ code: 'INVALID_COMMISSION', message: expect.stringContaining('multiples of 100') });
+    await expect(fee(() => 150, 1000, 'isk')).rejects.toMatchObject({
+      code: 'INVALID_COMMISSION',
+      message: expect.stringContaining('multiples of 100'),
+    });
   });
 });
 
@@ -281,10 +285,7 @@ describe('properties', () => {
   });
 
   it('capped and tiered policies keep every bound across currencies', async () => {
-    const policy = capped(
-      tiers([{ upTo: 10_000, fee: percentage(20) }, { fee: percentage(7.5) }]),
-      { min: 100, max: 5_000 },
-    );
+    const policy = capped(tiers([{ upTo: 10_000, fee: percentage(20) }, { fee: percentage(7.5) }]), { min: 100, max: 5_000 });
     await fc.assert(
       fc.asyncProperty(arbitraryCharge, async ({ currency, amount }) => {
         const result = await computeCommission(policy, ctx(amount, currency)).catch((e) => e);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assertChargeAmount, currencyInfo, formatAmount, supportedCurrencies } from '../../src/money/currencies.js';
 
 describe('currency table', () => {
-  it('knows Stripe\'s zero-decimal currencies', () => {
+  it("knows Stripe's zero-decimal currencies", () => {
     for (const code of 'bif clp djf gnf jpy kmf krw mga pyg rwf vnd vuv xaf xof xpf'.split(' ')) {
       expect(currencyInfo(code)).toMatchObject({ decimals: 0, multipleOf: 1 });
     }
@@ -14,7 +14,8 @@ describe('currency table', () => {
   });
 
   it('requires a last digit of 0 in three-decimal currencies', () => {
-    for (const code of ['bhd', 'jod', 'kwd', 'omr', 'tnd']) expect(currencyInfo(code)).toMatchObject({ decimals: 3, multipleOf: 10 });
+    for (const code of ['bhd', 'jod', 'kwd', 'omr', 'tnd'])
+      expect(currencyInfo(code)).toMatchObject({ decimals: 3, multipleOf: 10 });
   });
 
   it('has minimums in minor units', () => {

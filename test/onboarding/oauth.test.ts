@@ -12,7 +12,7 @@ function oauthMarket(now = () => 1_000_000) {
 }
 
 describe('oauthAuthorizeUrl', () => {
-  it('returns Stripe\'s authorize URL with a random state bound to the vendor', async () => {
+  it("returns Stripe's authorize URL with a random state bound to the vendor", async () => {
     const { market: m, storage } = oauthMarket();
     const a = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
     const b = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri, scope: 'read_only' });
@@ -39,8 +39,12 @@ describe('oauthAuthorizeUrl', () => {
 
   it('refuses bad input', async () => {
     const { market: m } = oauthMarket();
-    await expect(m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri: 'nope' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri, scope: 'admin' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri: 'nope' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri, scope: 'admin' as never })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
   });
 });
 
@@ -48,7 +52,13 @@ describe('completeOnboarding({ code, state })', () => {
   it('consumes the state, exchanges the code and stores the account for that vendor', async () => {
     const { market: m, storage } = oauthMarket();
     const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
-    const token = expectStripe('POST', '/oauth/token', { stripe_user_id: 'acct_std', scope: 'read_write', livemode: false, token_type: 'bearer' }, 200, CONNECT);
+    const token = expectStripe(
+      'POST',
+      '/oauth/token',
+      { stripe_user_id: 'acct_std', scope: 'read_write', livemode: false, token_type: 'bearer' },
+      200,
+      CONNECT,
+    );
     expectStripe('GET', '/v1/accounts/acct_std', activeAccount('acct_std'));
 
     const vendor = await m.completeOnboarding({ code: 'ac_123', state, scope: 'read_write' });
@@ -95,7 +105,11 @@ describe('completeOnboarding({ code, state })', () => {
     const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
     await expect(
       m.completeOnboarding({ error: 'access_denied', error_description: 'The user denied your request', state }),
-    ).rejects.toMatchObject({ code: 'OAUTH_DENIED', message: expect.stringContaining('The user denied your request'), details: { vendorId: 'driver_42' } });
+    ).rejects.toMatchObject({
+      code: 'OAUTH_DENIED',
+      message: expect.stringContaining('The user denied your request'),
+      details: { vendorId: 'driver_42' },
+    });
     expect(await storage.consumeOAuthState(state, 1_000_001)).toBeNull();
     // Stripe may omit state on a denial: still a clear error.
     await expect(m.completeOnboarding({ error: 'access_denied' })).rejects.toMatchObject({ code: 'OAUTH_DENIED' });
@@ -104,13 +118,19 @@ describe('completeOnboarding({ code, state })', () => {
   it('wraps a failed code exchange as STRIPE_ERROR', async () => {
     const { market: m, storage } = oauthMarket();
     const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
-    expectStripe('POST', '/oauth/token', { error: 'invalid_grant', error_description: 'Authorization code does not exist: ac_bad' }, 400, CONNECT);
+    expectStripe(
+      'POST',
+      '/oauth/token',
+      { error: 'invalid_grant', error_description: 'Authorization code does not exist: ac_bad' },
+      400,
+      CONNECT,
+    );
     const error = await m.completeOnboarding({ code: 'ac_bad', state }).catch((e) => e);
     expect(error).toMatchObject({ code: 'STRIPE_ERROR', message: expect.stringContaining('ac_bad') });
     expect(await storage.getVendor('driver_42')).toBeNull();
   });
 
-  it('uses the Stripe client\'s clientId when no oauth option is given', async () => {
+  it("uses the Stripe client's clientId when no oauth option is given", async () => {
     const stripe = testStripe();
     stripe.setClientId?.('ca_from_client');
     const m = new Marketplace({ stripe, storage: memoryStorage(), commission: percentage(10) });

@@ -24,7 +24,11 @@ describe('onboardVendor', () => {
       refreshUrl,
     });
 
-    expect(result).toEqual({ url: 'https://connect.stripe.com/setup/e/acct_1/abc', expiresAt: 1_700_000_300_000, accountId: 'acct_1' });
+    expect(result).toEqual({
+      url: 'https://connect.stripe.com/setup/e/acct_1/abc',
+      expiresAt: 1_700_000_300_000,
+      accountId: 'acct_1',
+    });
     expect(create.calls).toHaveLength(1);
     expect(create.calls[0]!.form).toEqual({
       'controller[stripe_dashboard][type]': 'express',
@@ -46,7 +50,11 @@ describe('onboardVendor', () => {
       refresh_url: refreshUrl,
     });
     // The mapping is stored before the call returns.
-    expect(await storage.getVendor('driver_42')).toMatchObject({ accountId: 'acct_1', status: 'onboarding', connection: 'account_link' });
+    expect(await storage.getVendor('driver_42')).toMatchObject({
+      accountId: 'acct_1',
+      status: 'onboarding',
+      connection: 'account_link',
+    });
   });
 
   it('reuses the stored account on the next call and mints a new link', async () => {
@@ -90,14 +98,26 @@ describe('onboardVendor', () => {
     [{ vendorId: 'x'.repeat(201), returnUrl, refreshUrl }, /at most 200/],
   ])('refuses bad input %# before any request', async (input, message) => {
     const { market: m } = market();
-    await expect(m.onboardVendor(input as never)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(message) });
+    await expect(m.onboardVendor(input as never)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(message),
+    });
   });
 
   it('wraps a Stripe refusal as STRIPE_ERROR and stores nothing', async () => {
     const { market: m, storage } = market();
-    expectStripe('POST', '/v1/accounts', { error: { type: 'invalid_request_error', message: 'Country XX is unsupported', param: 'country' } }, 400);
+    expectStripe(
+      'POST',
+      '/v1/accounts',
+      { error: { type: 'invalid_request_error', message: 'Country XX is unsupported', param: 'country' } },
+      400,
+    );
     const error = await m.onboardVendor({ vendorId: 'driver_42', country: 'XX', returnUrl, refreshUrl }).catch((e) => e);
-    expect(error).toMatchObject({ code: 'STRIPE_ERROR', statusCode: 400, message: expect.stringContaining('Country XX is unsupported') });
+    expect(error).toMatchObject({
+      code: 'STRIPE_ERROR',
+      statusCode: 400,
+      message: expect.stringContaining('Country XX is unsupported'),
+    });
     expect(error.cause).toMatchObject({ type: 'StripeInvalidRequestError', param: 'country' });
     expect(await storage.getVendor('driver_42')).toBeNull();
   });
@@ -160,8 +180,16 @@ describe('vendorDashboardLink', () => {
     await m.onboardVendor({ vendorId: 'driver_42', returnUrl, refreshUrl });
     const before = await storage.getVendor('driver_42');
 
-    const first = expectStripe('POST', '/v1/accounts/acct_1/login_links', { object: 'login_link', created: 1, url: 'https://connect.stripe.com/express/a' });
-    const second = expectStripe('POST', '/v1/accounts/acct_1/login_links', { object: 'login_link', created: 2, url: 'https://connect.stripe.com/express/b' });
+    const first = expectStripe('POST', '/v1/accounts/acct_1/login_links', {
+      object: 'login_link',
+      created: 1,
+      url: 'https://connect.stripe.com/express/a',
+    });
+    const second = expectStripe('POST', '/v1/accounts/acct_1/login_links', {
+      object: 'login_link',
+      created: 2,
+      url: 'https://connect.stripe.com/express/b',
+    });
     expect(await m.vendorDashboardLink('driver_42')).toEqual({ url: 'https://connect.stripe.com/express/a' });
     expect(await m.vendorDashboardLink('driver_42')).toEqual({ url: 'https://connect.stripe.com/express/b' });
     expect(first.calls).toHaveLength(1);

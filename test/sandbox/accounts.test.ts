@@ -16,7 +16,12 @@ describe('accounts', () => {
     expect(account.type).toBe('express');
     expect(account.country).toBe('GB');
     expect(account.default_currency).toBe('gbp');
-    expect(account.controller).toMatchObject({ is_controller: true, type: 'application', stripe_dashboard: { type: 'express' }, fees: { payer: 'application' } });
+    expect(account.controller).toMatchObject({
+      is_controller: true,
+      type: 'application',
+      stripe_dashboard: { type: 'express' },
+      fees: { payer: 'application' },
+    });
     expect(account.metadata).toEqual({ vendor_id: 'driver_42' });
     expect(account.capabilities).toEqual({ transfers: 'inactive' });
     expect(account.details_submitted).toBe(false);
@@ -55,7 +60,11 @@ describe('accounts', () => {
 
   it('updates metadata (empty value unsets a key) and emits account.updated', async () => {
     const { stripe } = setup();
-    const account = await stripe.accounts.create({ controller: EXPRESS, capabilities: { transfers: { requested: true } }, metadata: { a: '1', b: '2' } });
+    const account = await stripe.accounts.create({
+      controller: EXPRESS,
+      capabilities: { transfers: { requested: true } },
+      metadata: { a: '1', b: '2' },
+    });
     const updated = await stripe.accounts.update(account.id, { metadata: { a: '', c: '3' } });
     expect(updated.metadata).toEqual({ b: '2', c: '3' });
     const [event] = (await stripe.events.list({ type: 'account.updated' }, { stripeAccount: account.id })).data;
@@ -84,7 +93,11 @@ describe('account links', () => {
     return { sandbox, stripe, account, created };
   }
   const post = (url: string, action: string) =>
-    new Request(url, { method: 'POST', body: `action=${action}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    new Request(url, {
+      method: 'POST',
+      body: `action=${action}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
 
   it('serves an onboarding page; completing it redirects to return_url and onboards the account', async () => {
     const { sandbox, stripe, account, created } = await link();
@@ -124,7 +137,12 @@ describe('account links', () => {
   it('refuses account_update links for accounts with a Stripe dashboard', async () => {
     const { stripe, account } = await link();
     const error = await stripeError(
-      stripe.accountLinks.create({ account: account.id, type: 'account_update', return_url: 'https://a.example/r', refresh_url: 'https://a.example/f' }),
+      stripe.accountLinks.create({
+        account: account.id,
+        type: 'account_update',
+        return_url: 'https://a.example/r',
+        refresh_url: 'https://a.example/f',
+      }),
     );
     expect(error.statusCode).toBe(400);
     expect(error.param).toBe('type');

@@ -11,18 +11,33 @@ async function session(options: Parameters<typeof setup>[0] = {}) {
     success_url: 'https://market.example/ok?session={CHECKOUT_SESSION_ID}',
     cancel_url: 'https://market.example/cancel',
     client_reference_id: 'order_7',
-    payment_intent_data: { application_fee_amount: 240, transfer_data: { destination: driver }, metadata: { order_id: 'order_7' } },
+    payment_intent_data: {
+      application_fee_amount: 240,
+      transfer_data: { destination: driver },
+      metadata: { order_id: 'order_7' },
+    },
   });
   return { sandbox, stripe, driver, created };
 }
 
 const pay = (url: string, card: string) =>
-  new Request(url, { method: 'POST', body: `card_number=${encodeURIComponent(card)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  new Request(url, {
+    method: 'POST',
+    body: `card_number=${encodeURIComponent(card)}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
 
 describe('Checkout Sessions', () => {
   it('creates an open session with a hosted URL served by the sandbox', async () => {
     const { sandbox, created } = await session();
-    expect(created).toMatchObject({ object: 'checkout.session', status: 'open', payment_status: 'unpaid', amount_total: 2000, currency: 'gbp', payment_intent: null });
+    expect(created).toMatchObject({
+      object: 'checkout.session',
+      status: 'open',
+      payment_status: 'unpaid',
+      amount_total: 2000,
+      currency: 'gbp',
+      payment_intent: null,
+    });
     expect(created.url).toBe(`${sandbox.baseUrl}/checkout/${created.id}`);
     const page = await sandbox.fetch(new Request(created.url as string));
     expect(page.status).toBe(200);
@@ -39,7 +54,8 @@ describe('Checkout Sessions', () => {
     const intent = paid.payment_intent as Stripe.PaymentIntent;
     expect(intent).toMatchObject({ status: 'succeeded', application_fee_amount: 240, metadata: { order_id: 'order_7' } });
     expect(balanceOf(sandbox, driver)).toBe(1760);
-    const completed = (await stripe.events.list({ type: 'checkout.session.completed' })).data[0] as Stripe.CheckoutSessionCompletedEvent;
+    const completed = (await stripe.events.list({ type: 'checkout.session.completed' }))
+      .data[0] as Stripe.CheckoutSessionCompletedEvent;
     expect(completed.data.object.payment_status).toBe('paid');
     expect((await sandbox.fetch(new Request(created.url as string))).status).toBe(410);
   });

@@ -32,7 +32,15 @@ const DOCUMENTED_TYPES = ['api_error', 'card_error', 'idempotency_error', 'inval
 
 interface WireError {
   status: number;
-  error: { type: string; code?: string; param?: string; message: string; decline_code?: string; doc_url?: string; [k: string]: unknown };
+  error: {
+    type: string;
+    code?: string;
+    param?: string;
+    message: string;
+    decline_code?: string;
+    doc_url?: string;
+    [k: string]: unknown;
+  };
   headers: Headers;
 }
 
@@ -81,8 +89,16 @@ describe('error shapes match Stripe’s documented ones', () => {
     const top = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp&colour=red');
     expectDocumentedShape(top, 400, 'invalid_request_error', { code: 'parameter_unknown', param: 'colour' });
     expect(top.error.message).toBe('Received unknown parameter: colour');
-    const nested = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp&transfer_data[destinaton]=acct_1');
-    expectDocumentedShape(nested, 400, 'invalid_request_error', { code: 'parameter_unknown', param: 'transfer_data[destinaton]' });
+    const nested = await call(
+      sandbox,
+      'POST',
+      '/v1/payment_intents',
+      'amount=2000&currency=gbp&transfer_data[destinaton]=acct_1',
+    );
+    expectDocumentedShape(nested, 400, 'invalid_request_error', {
+      code: 'parameter_unknown',
+      param: 'transfer_data[destinaton]',
+    });
   });
 
   it('malformed integer: 400 parameter_invalid_integer', async () => {
@@ -94,19 +110,37 @@ describe('error shapes match Stripe’s documented ones', () => {
 
   it('application_fee_amount without a destination, and above the amount: 400 on application_fee_amount', async () => {
     const { sandbox, stripe } = setup();
-    const noDestination = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp&application_fee_amount=240');
+    const noDestination = await call(
+      sandbox,
+      'POST',
+      '/v1/payment_intents',
+      'amount=2000&currency=gbp&application_fee_amount=240',
+    );
     expectDocumentedShape(noDestination, 400, 'invalid_request_error', { param: 'application_fee_amount' });
     expect(noDestination.error.message).toContain('transfer_data[destination]');
     const driver = await readyAccount(sandbox, stripe);
-    const above = await call(sandbox, 'POST', '/v1/payment_intents', `amount=2000&currency=gbp&application_fee_amount=2001&transfer_data[destination]=${driver}`);
+    const above = await call(
+      sandbox,
+      'POST',
+      '/v1/payment_intents',
+      `amount=2000&currency=gbp&application_fee_amount=2001&transfer_data[destination]=${driver}`,
+    );
     expectDocumentedShape(above, 400, 'invalid_request_error', { param: 'application_fee_amount' });
   });
 
   it('destination without the transfers capability: 400 insufficient_capabilities_for_transfer', async () => {
     const { sandbox, stripe } = setup();
     const pending = await stripe.accounts.create({ controller: EXPRESS, capabilities: { transfers: { requested: true } } });
-    const result = await call(sandbox, 'POST', '/v1/payment_intents', `amount=2000&currency=gbp&transfer_data[destination]=${pending.id}`);
-    expectDocumentedShape(result, 400, 'invalid_request_error', { code: 'insufficient_capabilities_for_transfer', param: 'transfer_data[destination]' });
+    const result = await call(
+      sandbox,
+      'POST',
+      '/v1/payment_intents',
+      `amount=2000&currency=gbp&transfer_data[destination]=${pending.id}`,
+    );
+    expectDocumentedShape(result, 400, 'invalid_request_error', {
+      code: 'insufficient_capabilities_for_transfer',
+      param: 'transfer_data[destination]',
+    });
   });
 
   it('amount below the currency minimum: 400 amount_too_small', async () => {
@@ -134,7 +168,12 @@ describe('error shapes match Stripe’s documented ones', () => {
 
   it('card decline: 402 card_error with code, decline_code, charge and payment_intent', async () => {
     const { sandbox } = setup();
-    const result = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp&payment_method=pm_card_chargeDeclined&confirm=true&return_url=https://a.example');
+    const result = await call(
+      sandbox,
+      'POST',
+      '/v1/payment_intents',
+      'amount=2000&currency=gbp&payment_method=pm_card_chargeDeclined&confirm=true&return_url=https://a.example',
+    );
     expectDocumentedShape(result, 402, 'card_error', { code: 'card_declined' });
     expect(result.error.decline_code).toBe('generic_decline');
     expect(result.error.charge).toMatch(/^ch_/);
@@ -154,8 +193,12 @@ describe('error shapes match Stripe’s documented ones', () => {
 describe('idempotency', () => {
   it('the same key with the same parameters replays the first response and creates nothing new', async () => {
     const { sandbox } = setup();
-    const first = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp&metadata[a]=1&metadata[b]=2', { 'idempotency-key': 'checkout:order_1' });
-    const again = await call(sandbox, 'POST', '/v1/payment_intents', 'metadata[b]=2&metadata[a]=1&currency=gbp&amount=2000', { 'idempotency-key': 'checkout:order_1' });
+    const first = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp&metadata[a]=1&metadata[b]=2', {
+      'idempotency-key': 'checkout:order_1',
+    });
+    const again = await call(sandbox, 'POST', '/v1/payment_intents', 'metadata[b]=2&metadata[a]=1&currency=gbp&amount=2000', {
+      'idempotency-key': 'checkout:order_1',
+    });
     expect(again.json).toEqual(first.json);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(sandbox.events().filter((e) => e.type === 'payment_intent.created')).toHaveLength(1);
@@ -175,7 +218,10 @@ describe('idempotency', () => {
     const { sandbox, stripe } = setup();
     const driver = await readyAccount(sandbox, stripe);
     const a = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp', { 'idempotency-key': 'same' });
-    const b = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2500&currency=gbp', { 'idempotency-key': 'same', 'stripe-account': driver });
+    const b = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2500&currency=gbp', {
+      'idempotency-key': 'same',
+      'stripe-account': driver,
+    });
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
   });
@@ -184,7 +230,9 @@ describe('idempotency', () => {
     const { sandbox } = setup();
     const invalid = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=10&currency=gbp', { 'idempotency-key': 'v' });
     expect(invalid.status).toBe(400);
-    expect((await call(sandbox, 'POST', '/v1/payment_intents', 'amount=100&currency=gbp', { 'idempotency-key': 'v' })).status).toBe(200);
+    expect(
+      (await call(sandbox, 'POST', '/v1/payment_intents', 'amount=100&currency=gbp', { 'idempotency-key': 'v' })).status,
+    ).toBe(200);
     const body = 'amount=2000&currency=gbp&payment_method=pm_card_chargeDeclined&confirm=true&return_url=https://a.example';
     const declined = await call(sandbox, 'POST', '/v1/payment_intents', body, { 'idempotency-key': 'd' });
     const replay = await call(sandbox, 'POST', '/v1/payment_intents', body, { 'idempotency-key': 'd' });
@@ -200,7 +248,9 @@ describe('idempotency', () => {
     const a = await stripe.paymentIntents.create(params, { idempotencyKey: 'checkout:order_9' });
     const b = await stripe.paymentIntents.create(params, { idempotencyKey: 'checkout:order_9' });
     expect(b.id).toBe(a.id);
-    await expect(stripe.paymentIntents.create({ ...params, amount: 3000 }, { idempotencyKey: 'checkout:order_9' })).rejects.toMatchObject({
+    await expect(
+      stripe.paymentIntents.create({ ...params, amount: 3000 }, { idempotencyKey: 'checkout:order_9' }),
+    ).rejects.toMatchObject({
       type: 'StripeIdempotencyError',
       statusCode: 400,
     });

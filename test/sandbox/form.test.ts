@@ -28,7 +28,12 @@ describe('form decoding', () => {
   it('round-trips what stripe-node encodes: nested objects, arrays of objects, expand', async () => {
     const { sandbox, stripe } = setup();
     const account = await stripe.accounts.create({
-      controller: { stripe_dashboard: { type: 'express' }, fees: { payer: 'application' }, losses: { payments: 'application' }, requirement_collection: 'stripe' },
+      controller: {
+        stripe_dashboard: { type: 'express' },
+        fees: { payer: 'application' },
+        losses: { payments: 'application' },
+        requirement_collection: 'stripe',
+      },
       capabilities: { transfers: { requested: true } },
       metadata: { 'key with space': 'a&b=c', emoji: '£20 ✓' },
       business_profile: { name: 'Driver [42]', url: 'https://example.com/?a=1&b=2' },

@@ -23,7 +23,11 @@ export function setup(options: SandboxOptions = {}): { sandbox: StripeSandbox; s
 }
 
 /** An Express-like connected account that has finished onboarding (transfers active). */
-export async function readyAccount(sandbox: StripeSandbox, stripe: Stripe, metadata: Record<string, string> = {}): Promise<string> {
+export async function readyAccount(
+  sandbox: StripeSandbox,
+  stripe: Stripe,
+  metadata: Record<string, string> = {},
+): Promise<string> {
   const account = await stripe.accounts.create({
     controller: EXPRESS,
     country: 'GB',
@@ -36,7 +40,13 @@ export async function readyAccount(sandbox: StripeSandbox, stripe: Stripe, metad
 }
 
 /** A paid destination charge of `amount` with `fee`, confirmed with pm_card_visa. */
-export async function paidIntent(stripe: Stripe, destination: string, amount = 2000, fee = 240, currency = 'gbp'): Promise<Stripe.PaymentIntent> {
+export async function paidIntent(
+  stripe: Stripe,
+  destination: string,
+  amount = 2000,
+  fee = 240,
+  currency = 'gbp',
+): Promise<Stripe.PaymentIntent> {
   const intent = await stripe.paymentIntents.create({
     amount,
     currency,

@@ -19,7 +19,10 @@ describe('listen()', () => {
     expect((await sandbox.stripe().accounts.retrieve(account.id)).id).toBe(account.id);
     const { code } = sandbox.createOAuthCode(account.id);
     expect((await remote.oauth.token({ grant_type: 'authorization_code', code })).stripe_user_id).toBe(account.id);
-    await expect(remote.paymentIntents.create({ amount: 1, currency: 'gbp' })).rejects.toMatchObject({ code: 'amount_too_small', statusCode: 400 });
+    await expect(remote.paymentIntents.create({ amount: 1, currency: 'gbp' })).rejects.toMatchObject({
+      code: 'amount_too_small',
+      statusCode: 400,
+    });
   });
 
   it('hosted pages work over HTTP: onboarding then Checkout, following the redirects a browser would', async () => {
@@ -27,11 +30,20 @@ describe('listen()', () => {
     const server = await sandbox.listen();
     const stripe = sandbox.stripe();
     const account = await stripe.accounts.create({ controller: EXPRESS, capabilities: { transfers: { requested: true } } });
-    const link = await stripe.accountLinks.create({ account: account.id, type: 'account_onboarding', return_url: 'https://market.example/return', refresh_url: 'https://market.example/refresh' });
+    const link = await stripe.accountLinks.create({
+      account: account.id,
+      type: 'account_onboarding',
+      return_url: 'https://market.example/return',
+      refresh_url: 'https://market.example/refresh',
+    });
     expect(link.url.startsWith(server.url)).toBe(true);
     const page = await fetch(link.url);
     expect(await page.text()).toContain('<form method="post"');
-    const submitted = await fetch(link.url, { method: 'POST', body: new URLSearchParams({ action: 'complete' }), redirect: 'manual' });
+    const submitted = await fetch(link.url, {
+      method: 'POST',
+      body: new URLSearchParams({ action: 'complete' }),
+      redirect: 'manual',
+    });
     expect(submitted.status).toBe(303);
     expect(submitted.headers.get('location')).toBe('https://market.example/return');
     const session = await stripe.checkout.sessions.create({
@@ -40,7 +52,11 @@ describe('listen()', () => {
       success_url: 'https://market.example/ok',
       payment_intent_data: { application_fee_amount: 240, transfer_data: { destination: account.id } },
     });
-    const paid = await fetch(session.url as string, { method: 'POST', body: new URLSearchParams({ card_number: '4242424242424242' }), redirect: 'manual' });
+    const paid = await fetch(session.url as string, {
+      method: 'POST',
+      body: new URLSearchParams({ card_number: '4242424242424242' }),
+      redirect: 'manual',
+    });
     expect(paid.headers.get('location')).toBe('https://market.example/ok');
     expect(sandbox.balances()).toEqual([
       { account: 'platform', currency: 'gbp', available: 240 },

@@ -24,7 +24,12 @@ describe('Marketplace against the sandbox', () => {
     expect(second.accountId).toBe(first.accountId);
     expect(second.url).not.toBe(first.url);
     const account = await stripe.accounts.retrieve(first.accountId);
-    expect(account).toMatchObject({ type: 'express', country: 'GB', metadata: { vendor_id: 'driver_42' }, capabilities: { transfers: 'inactive' } });
+    expect(account).toMatchObject({
+      type: 'express',
+      country: 'GB',
+      metadata: { vendor_id: 'driver_42' },
+      capabilities: { transfers: 'inactive' },
+    });
     expect((await stripe.accounts.list()).data).toHaveLength(1);
     expect((await sandbox.fetch(new Request(first.url))).status).toBe(200);
     expect((await sandbox.fetch(new Request(second.url))).status).toBe(200);
@@ -38,25 +43,50 @@ describe('Marketplace against the sandbox', () => {
     expect(before.status).toBe('onboarding');
     expect(before.requirements.currentlyDue).toContain('external_account');
     await sandbox.fetch(new Request(url));
-    const redirect = await sandbox.fetch(new Request(url, { method: 'POST', body: 'action=complete', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    const redirect = await sandbox.fetch(
+      new Request(url, {
+        method: 'POST',
+        body: 'action=complete',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
     expect(redirect.headers.get('location')).toBe(urls.returnUrl);
     const after = await marketplace.completeOnboarding({ vendorId: 'driver_42' });
-    expect(after).toMatchObject({ status: 'active', transfersCapability: 'active', payoutsEnabled: true, detailsSubmitted: true });
+    expect(after).toMatchObject({
+      status: 'active',
+      transfersCapability: 'active',
+      payoutsEnabled: true,
+      detailsSubmitted: true,
+    });
   });
 
   it('createCheckout refuses a vendor who has not finished, then creates one destination charge per order', async () => {
     const { sandbox, stripe, marketplace } = market();
     const { accountId } = await marketplace.onboardVendor({ vendorId: 'driver_42', country: 'GB', ...urls });
-    const refused = await marketplace.createCheckout({ orderId: 'order_1', vendorId: 'driver_42', amount: 2000, currency: 'gbp' }).catch((e: unknown) => e);
+    const refused = await marketplace
+      .createCheckout({ orderId: 'order_1', vendorId: 'driver_42', amount: 2000, currency: 'gbp' })
+      .catch((e: unknown) => e);
     expect(isMarketplaceError(refused, 'VENDOR_NOT_READY')).toBe(true);
     sandbox.completeOnboarding(accountId);
-    const checkout = await marketplace.createCheckout({ orderId: 'order_2', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
+    const checkout = await marketplace.createCheckout({
+      orderId: 'order_2',
+      vendorId: 'driver_42',
+      amount: 2000,
+      currency: 'gbp',
+    });
     expect(checkout).toMatchObject({ mode: 'embedded', amount: 2000, applicationFeeAmount: 240, vendorAmount: 1760, accountId });
     const repeat = await marketplace.createCheckout({ orderId: 'order_2', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
     expect(repeat.paymentIntentId).toBe(checkout.paymentIntentId);
     const intent = await stripe.paymentIntents.retrieve(checkout.paymentIntentId);
-    expect(intent).toMatchObject({ application_fee_amount: 240, transfer_data: { destination: accountId }, metadata: { order_id: 'order_2', vendor_id: 'driver_42' } });
-    const paid = await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa', return_url: 'https://market.example/paid' });
+    expect(intent).toMatchObject({
+      application_fee_amount: 240,
+      transfer_data: { destination: accountId },
+      metadata: { order_id: 'order_2', vendor_id: 'driver_42' },
+    });
+    const paid = await stripe.paymentIntents.confirm(intent.id, {
+      payment_method: 'pm_card_visa',
+      return_url: 'https://market.example/paid',
+    });
     expect(paid.status).toBe('succeeded');
     expect(sandbox.balances()).toEqual([
       { account: 'platform', currency: 'gbp', available: 240 },
@@ -70,7 +100,14 @@ describe('Marketplace against the sandbox', () => {
     sandbox.completeOnboarding(accountId);
     await marketplace.createCheckout({ orderId: 'order_3', vendorId: 'driver_42', amount: 1500, currency: 'gbp' });
     const replayed = await stripe.paymentIntents.create(
-      { amount: 1500, currency: 'gbp', application_fee_amount: 180, transfer_data: { destination: accountId }, automatic_payment_methods: { enabled: true }, metadata: { order_id: 'order_3', vendor_id: 'driver_42' } },
+      {
+        amount: 1500,
+        currency: 'gbp',
+        application_fee_amount: 180,
+        transfer_data: { destination: accountId },
+        automatic_payment_methods: { enabled: true },
+        metadata: { order_id: 'order_3', vendor_id: 'driver_42' },
+      },
       { idempotencyKey: 'checkout:order_3' },
     );
     expect((await stripe.paymentIntents.list()).data.map((p) => p.id)).toEqual([replayed.id]);
@@ -91,7 +128,13 @@ describe('Marketplace against the sandbox', () => {
     } as const;
     const hosted = await marketplace.createCheckout({ ...input, lineItems: [...input.lineItems] });
     expect(hosted).toMatchObject({ mode: 'hosted', applicationFeeAmount: 240, paymentIntentId: null });
-    const paid = await sandbox.fetch(new Request(hosted.url as string, { method: 'POST', body: 'card_number=4242424242424242', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    const paid = await sandbox.fetch(
+      new Request(hosted.url as string, {
+        method: 'POST',
+        body: 'card_number=4242424242424242',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
     expect(paid.headers.get('location')).toBe('https://market.example/ok');
     const session = await stripe.checkout.sessions.retrieve(hosted.sessionId);
     expect(session).toMatchObject({ payment_status: 'paid', client_reference_id: 'order_4' });

@@ -11,12 +11,18 @@ const script = `
 
 describe('stripe-marketplace/testing from the build (run npm run build first)', () => {
   it('loads as ESM', () => {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `import * as MOD from 'stripe-marketplace/testing';${script}`], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `import * as MOD from 'stripe-marketplace/testing';${script}`],
+      { encoding: 'utf8' },
+    );
     expect(out).toBe('acct_');
   });
 
   it('loads as CommonJS', () => {
-    const out = execFileSync(process.execPath, ['-e', `const MOD = require('stripe-marketplace/testing');${script}`], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['-e', `const MOD = require('stripe-marketplace/testing');${script}`], {
+      encoding: 'utf8',
+    });
     expect(out).toBe('acct_');
   });
 });

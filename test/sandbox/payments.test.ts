@@ -14,7 +14,12 @@ describe('PaymentIntents', () => {
       automatic_payment_methods: { enabled: true },
       metadata: { order_id: 'order_1' },
     });
-    expect(created).toMatchObject({ status: 'requires_payment_method', amount: 2000, application_fee_amount: 240, latest_charge: null });
+    expect(created).toMatchObject({
+      status: 'requires_payment_method',
+      amount: 2000,
+      application_fee_amount: 240,
+      latest_charge: null,
+    });
     expect(created.client_secret).toMatch(new RegExp(`^${created.id}_secret_`));
     const updated = await stripe.paymentIntents.update(created.id, { description: 'Ride 42', metadata: { note: 'x' } });
     expect(updated.metadata).toEqual({ order_id: 'order_1', note: 'x' });
@@ -35,7 +40,11 @@ describe('PaymentIntents', () => {
 
   it('requires a return_url when redirect-capable automatic payment methods are on, as Stripe does', async () => {
     const { stripe } = setup();
-    const intent = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', automatic_payment_methods: { enabled: true } });
+    const intent = await stripe.paymentIntents.create({
+      amount: 500,
+      currency: 'usd',
+      automatic_payment_methods: { enabled: true },
+    });
     const error = await stripeError(stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' }));
     expect(error.statusCode).toBe(400);
     expect(error.param).toBe('return_url');
@@ -51,10 +60,19 @@ describe('PaymentIntents', () => {
     ['pm_card_chargeDeclinedFraudulent', 'card_declined', 'fraudulent', 'Your card was declined.'],
     ['pm_card_visa_chargeDeclinedExpiredCard', 'expired_card', 'expired_card', 'Your card has expired.'],
     ['pm_card_chargeDeclinedIncorrectCvc', 'incorrect_cvc', 'incorrect_cvc', "Your card's security code is incorrect."],
-    ['pm_card_chargeDeclinedProcessingError', 'processing_error', 'processing_error', 'An error occurred while processing your card. Try again in a little bit.'],
+    [
+      'pm_card_chargeDeclinedProcessingError',
+      'processing_error',
+      'processing_error',
+      'An error occurred while processing your card. Try again in a little bit.',
+    ],
   ])('%s fails with a 402 card_error %s / %s', async (pm, code, declineCode, message) => {
     const { stripe } = setup();
-    const intent = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
+    const intent = await stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
     const error = await stripeError(stripe.paymentIntents.confirm(intent.id, { payment_method: pm }));
     expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(error).toMatchObject({ statusCode: 402, type: 'StripeCardError', code, decline_code: declineCode, message });
@@ -69,14 +87,24 @@ describe('PaymentIntents', () => {
 
   it('a declined intent can be retried with another card', async () => {
     const { stripe } = setup();
-    const intent = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
+    const intent = await stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
     await stripeError(stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_chargeDeclined' }));
     expect((await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' })).status).toBe('succeeded');
   });
 
   it('create with confirm: true and an unknown payment method', async () => {
     const { stripe } = setup();
-    const paid = await stripe.paymentIntents.create({ amount: 700, currency: 'eur', payment_method: 'pm_card_mastercard', confirm: true, return_url: 'https://a.example' });
+    const paid = await stripe.paymentIntents.create({
+      amount: 700,
+      currency: 'eur',
+      payment_method: 'pm_card_mastercard',
+      confirm: true,
+      return_url: 'https://a.example',
+    });
     expect(paid.status).toBe('succeeded');
     const error = await stripeError(stripe.paymentIntents.create({ amount: 700, currency: 'eur', payment_method: 'pm_nope' }));
     expect(error).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'payment_method' });
@@ -90,7 +118,9 @@ describe('PaymentIntents', () => {
     const paid = await paidIntent(stripe, await readyAccount(sandbox, stripe));
     const error = await stripeError(stripe.paymentIntents.cancel(paid.id));
     expect(error).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
-    expect((await stripeError(stripe.paymentIntents.update(paid.id, { amount: 5000 }))).code).toBe('payment_intent_unexpected_state');
+    expect((await stripeError(stripe.paymentIntents.update(paid.id, { amount: 5000 }))).code).toBe(
+      'payment_intent_unexpected_state',
+    );
   });
 
   it('lists intents newest first with pagination', async () => {
@@ -112,10 +142,28 @@ describe('money', () => {
     const intent = await paidIntent(stripe, driver);
     expect(balanceOf(sandbox, 'platform')).toBe(240);
     expect(balanceOf(sandbox, driver)).toBe(1760);
-    const charge = await stripe.charges.retrieve(intent.latest_charge as string, { expand: ['balance_transaction', 'transfer', 'application_fee'] });
-    expect(charge.balance_transaction).toMatchObject({ object: 'balance_transaction', amount: 2000, fee: 0, net: 2000, type: 'charge' });
-    expect(charge.transfer).toMatchObject({ object: 'transfer', amount: 2000, destination: driver, source_transaction: charge.id });
-    expect(charge.application_fee).toMatchObject({ object: 'application_fee', amount: 240, account: driver, originating_transaction: charge.id });
+    const charge = await stripe.charges.retrieve(intent.latest_charge as string, {
+      expand: ['balance_transaction', 'transfer', 'application_fee'],
+    });
+    expect(charge.balance_transaction).toMatchObject({
+      object: 'balance_transaction',
+      amount: 2000,
+      fee: 0,
+      net: 2000,
+      type: 'charge',
+    });
+    expect(charge.transfer).toMatchObject({
+      object: 'transfer',
+      amount: 2000,
+      destination: driver,
+      source_transaction: charge.id,
+    });
+    expect(charge.application_fee).toMatchObject({
+      object: 'application_fee',
+      amount: 240,
+      account: driver,
+      originating_transaction: charge.id,
+    });
     const vendorBalance = await stripe.balance.retrieve({}, { stripeAccount: driver });
     expect(vendorBalance.available).toEqual([{ amount: 1760, currency: 'gbp', source_types: { card: 1760 } }]);
     const types = (await stripe.events.list()).data.map((e) => e.type).reverse();
@@ -137,7 +185,14 @@ describe('money', () => {
     const { sandbox, stripe } = setup();
     const driver = await readyAccount(sandbox, stripe);
     const asDriver = sandbox.stripe({ stripeAccount: driver });
-    const intent = await asDriver.paymentIntents.create({ amount: 1000, currency: 'gbp', application_fee_amount: 100, payment_method: 'pm_card_visa', confirm: true, return_url: 'https://a.example' });
+    const intent = await asDriver.paymentIntents.create({
+      amount: 1000,
+      currency: 'gbp',
+      application_fee_amount: 100,
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      return_url: 'https://a.example',
+    });
     expect(intent.status).toBe('succeeded');
     expect(balanceOf(sandbox, driver)).toBe(900);
     expect(balanceOf(sandbox, 'platform')).toBe(100);
@@ -153,9 +208,16 @@ describe('refunds', () => {
     const { sandbox, stripe } = setup();
     const driver = await readyAccount(sandbox, stripe);
     const intent = await paidIntent(stripe, driver);
-    const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 1000, reverse_transfer: true, refund_application_fee: true });
+    const refund = await stripe.refunds.create({
+      payment_intent: intent.id,
+      amount: 1000,
+      reverse_transfer: true,
+      refund_application_fee: true,
+    });
     expect(refund).toMatchObject({ object: 'refund', status: 'succeeded', amount: 1000, charge: intent.latest_charge });
-    const reversal = (await stripe.transfers.retrieve((await stripe.charges.retrieve(intent.latest_charge as string)).transfer as string)).reversals.data[0];
+    const reversal = (
+      await stripe.transfers.retrieve((await stripe.charges.retrieve(intent.latest_charge as string)).transfer as string)
+    ).reversals.data[0];
     expect(reversal?.amount).toBe(1000);
     expect(reversal?.id).toBe(refund.transfer_reversal);
     expect(balanceOf(sandbox, driver)).toBe(1760 - 1000 + 120);
@@ -198,7 +260,9 @@ describe('refunds', () => {
     const { sandbox, stripe } = setup();
     const driver = await readyAccount(sandbox, stripe);
     const intent = await paidIntent(stripe, driver);
-    expect((await stripeError(stripe.refunds.create({ payment_intent: intent.id, refund_application_fee: true }))).param).toBe('refund_application_fee');
+    expect((await stripeError(stripe.refunds.create({ payment_intent: intent.id, refund_application_fee: true }))).param).toBe(
+      'refund_application_fee',
+    );
     expect((await stripeError(stripe.refunds.create({ payment_intent: intent.id, amount: 2001 }))).param).toBe('amount');
     expect((await stripeError(stripe.refunds.create({}))).code).toBe('parameter_missing');
   });
@@ -222,11 +286,32 @@ describe('transfers', () => {
     const { sandbox, stripe } = setup();
     const a = await readyAccount(sandbox, stripe);
     const b = await readyAccount(sandbox, stripe);
-    const charge = await stripe.paymentIntents.create({ amount: 3000, currency: 'gbp', transfer_group: 'cart_1', payment_method: 'pm_card_visa', confirm: true, return_url: 'https://a.example' });
+    const charge = await stripe.paymentIntents.create({
+      amount: 3000,
+      currency: 'gbp',
+      transfer_group: 'cart_1',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      return_url: 'https://a.example',
+    });
     const source = charge.latest_charge as string;
-    const t1 = await stripe.transfers.create({ amount: 1500, currency: 'gbp', destination: a, transfer_group: 'cart_1', source_transaction: source });
-    await stripe.transfers.create({ amount: 1000, currency: 'gbp', destination: b, transfer_group: 'cart_1', source_transaction: source });
-    const over = await stripeError(stripe.transfers.create({ amount: 501, currency: 'gbp', destination: b, source_transaction: source }));
+    const t1 = await stripe.transfers.create({
+      amount: 1500,
+      currency: 'gbp',
+      destination: a,
+      transfer_group: 'cart_1',
+      source_transaction: source,
+    });
+    await stripe.transfers.create({
+      amount: 1000,
+      currency: 'gbp',
+      destination: b,
+      transfer_group: 'cart_1',
+      source_transaction: source,
+    });
+    const over = await stripeError(
+      stripe.transfers.create({ amount: 501, currency: 'gbp', destination: b, source_transaction: source }),
+    );
     expect(over).toMatchObject({ statusCode: 400, param: 'amount' });
     expect(balanceOf(sandbox, a)).toBe(1500);
     expect(balanceOf(sandbox, b)).toBe(1000);

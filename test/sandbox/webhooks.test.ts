@@ -116,7 +116,12 @@ describe('webhooks', () => {
     const delivered = new Promise<string>((r) => {
       resolve = r;
     });
-    sandbox.addWebhookEndpoint({ handler: (body) => (resolve((JSON.parse(body) as Stripe.Event).type), { status: 200 }) });
+    sandbox.addWebhookEndpoint({
+      handler: (body) => {
+        resolve((JSON.parse(body) as Stripe.Event).type);
+        return { status: 200 };
+      },
+    });
     await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
     expect(await delivered).toBe('payment_intent.created');
     await sandbox.close();
@@ -153,7 +158,10 @@ describe('webhooks', () => {
     const all = await stripe.events.list({ limit: 100 });
     const first = all.data.at(-1) as Stripe.Event;
     expect(await stripe.events.retrieve(first.id)).toEqual(first);
-    expect((await stripe.events.list({ types: ['payment_intent.*'] })).data.map((e) => e.type)).toEqual(['payment_intent.succeeded', 'payment_intent.created']);
+    expect((await stripe.events.list({ types: ['payment_intent.*'] })).data.map((e) => e.type)).toEqual([
+      'payment_intent.succeeded',
+      'payment_intent.created',
+    ]);
     expect(first.request?.id).toMatch(/^req_/);
     expect((await stripe.events.list({ type: 'charge.succeeded' })).data).toHaveLength(1);
   });
@@ -167,7 +175,9 @@ describe('events.list filters', () => {
     const t1 = Math.floor(now / 1000);
     now += 60_000;
     const later = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd' });
-    expect((await stripe.events.list({ created: { gt: t1 } })).data.map((e) => (e.data.object as Stripe.PaymentIntent).amount)).toEqual([2000]);
+    expect(
+      (await stripe.events.list({ created: { gt: t1 } })).data.map((e) => (e.data.object as Stripe.PaymentIntent).amount),
+    ).toEqual([2000]);
     expect((await stripe.events.list({ created: { lte: t1 } })).data).toHaveLength(1);
     expect((await stripe.paymentIntents.list({ created: { gte: t1 + 60 } })).data.map((p) => p.id)).toEqual([later.id]);
   });

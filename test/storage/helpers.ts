@@ -87,4 +87,3 @@ export async function relay(target: URL): Promise<{ port: number; pool: () => pg
     },
   };
 }
-

@@ -29,8 +29,16 @@ describe('memoryStorage', () => {
     expect((await storage.updateOrder('o1', { status: 'succeeded', from: statusesBefore('succeeded') })).applied).toBe(true);
     const late = await storage.updateOrder('o1', { status: 'failed', from: statusesBefore('failed') });
     expect(late).toMatchObject({ applied: false, order: { status: 'succeeded' } });
-    await storage.updateOrder('o1', { status: 'partially_refunded', from: statusesBefore('partially_refunded'), patch: { amountRefunded: 500 } });
-    await storage.updateOrder('o1', { status: 'partially_refunded', from: statusesBefore('partially_refunded'), patch: { amountRefunded: 300 } });
+    await storage.updateOrder('o1', {
+      status: 'partially_refunded',
+      from: statusesBefore('partially_refunded'),
+      patch: { amountRefunded: 500 },
+    });
+    await storage.updateOrder('o1', {
+      status: 'partially_refunded',
+      from: statusesBefore('partially_refunded'),
+      patch: { amountRefunded: 300 },
+    });
     expect(await storage.getOrder('o1')).toMatchObject({ status: 'partially_refunded', amountRefunded: 500 });
     expect((await storage.updateOrder('missing', { status: 'succeeded' })).order).toBeNull();
     // An undefined patch field leaves the stored value alone.

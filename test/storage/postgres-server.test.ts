@@ -47,4 +47,3 @@ describe.skipIf(!SERVER_REQUIRED)('PostgreSQL server through one pg.Client (DATA
     cleanup: dropTables,
   });
 });
-

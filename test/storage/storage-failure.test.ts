@@ -43,7 +43,9 @@ describe('when storage fails, createCheckout throws STORAGE_ERROR and sends noth
     const seen = stripeRequests();
     const pool = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 2_000 });
     try {
-      const error = await market(postgresStorage({ client: pool })).createCheckout(checkout('o1')).catch((e: unknown) => e);
+      const error = await market(postgresStorage({ client: pool }))
+        .createCheckout(checkout('o1'))
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringContaining('read the order') });
       expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
       expect(seen).toEqual([]);

@@ -97,7 +97,9 @@ describe('runStorageConformance', () => {
   });
 
   it('catches an updateOrder that ignores `from`', async () => {
-    const failed = await failures(broken((inner) => ({ updateOrder: (id, update) => inner.updateOrder(id, { ...update, from: undefined }) })));
+    const failed = await failures(
+      broken((inner) => ({ updateOrder: (id, update) => inner.updateOrder(id, { ...update, from: undefined }) })),
+    );
     expect(failed).toEqual(
       expect.arrayContaining([expect.stringContaining('forward only'), expect.stringContaining('not in `from`')]),
     );
@@ -120,7 +122,11 @@ describe('runStorageConformance', () => {
 
   it('catches an insert that overwrites, a complete that ignores the token, and a lookup that misses', async () => {
     expect(
-      await failures(broken((inner) => ({ insertOrder: async (order) => ({ created: true, order: (await inner.insertOrder(order)) && order }) }))),
+      await failures(
+        broken((inner) => ({
+          insertOrder: async (order) => ({ created: true, order: (await inner.insertOrder(order)) && order }),
+        })),
+      ),
     ).toEqual(expect.arrayContaining([expect.stringContaining('second insert')]));
     expect(
       await failures(

@@ -38,7 +38,17 @@ describe('built-in handlers: PaymentIntents', () => {
   it('never goes backwards: a late payment_failed or processing does not undo succeeded', async () => {
     const order = await orderAfter([
       ['payment_intent.succeeded', paymentIntent()],
-      ['payment_intent.payment_failed', paymentIntent({ status: 'requires_payment_method', last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' } })],
+      [
+        'payment_intent.payment_failed',
+        paymentIntent({
+          status: 'requires_payment_method',
+          last_payment_error: {
+            code: 'card_declined',
+            decline_code: 'insufficient_funds',
+            message: 'Your card has insufficient funds.',
+          },
+        }),
+      ],
       ['payment_intent.processing', paymentIntent({ status: 'processing' })],
       ['payment_intent.canceled', paymentIntent({ status: 'canceled' })],
     ]);
@@ -55,7 +65,11 @@ describe('built-in handlers: PaymentIntents', () => {
       });
     const once = await orderAfter([['payment_intent.payment_failed', failure('insufficient_funds')]]);
     expect(once.status).toBe('failed');
-    expect(once.lastPaymentError).toEqual({ code: 'card_declined', declineCode: 'insufficient_funds', message: 'declined: insufficient_funds' });
+    expect(once.lastPaymentError).toEqual({
+      code: 'card_declined',
+      declineCode: 'insufficient_funds',
+      message: 'declined: insufficient_funds',
+    });
 
     const twice = await orderAfter([
       ['payment_intent.payment_failed', failure('insufficient_funds')],
@@ -108,7 +122,14 @@ describe('built-in handlers: Checkout Sessions', () => {
     await deliver(market, 'checkout.session.async_payment_succeeded', session());
     expect((await market.getOrder('order_1001'))?.status).toBe('succeeded');
     // The recorded PaymentIntent now finds the order for later charge events.
-    await deliver(market, 'charge.refunded', { id: 'ch_1', object: 'charge', payment_intent: 'pi_from_session', amount: 2000, amount_refunded: 2000, refunded: true });
+    await deliver(market, 'charge.refunded', {
+      id: 'ch_1',
+      object: 'charge',
+      payment_intent: 'pi_from_session',
+      amount: 2000,
+      amount_refunded: 2000,
+      refunded: true,
+    });
     expect((await market.getOrder('order_1001'))?.status).toBe('refunded');
   });
 
@@ -119,7 +140,10 @@ describe('built-in handlers: Checkout Sessions', () => {
   });
 
   it('expired: expired, and a late expiry cannot undo a payment', async () => {
-    const expired = await orderAfter([['checkout.session.expired', session({ payment_status: 'unpaid', payment_intent: null, status: 'expired' })]], hosted);
+    const expired = await orderAfter(
+      [['checkout.session.expired', session({ payment_status: 'unpaid', payment_intent: null, status: 'expired' })]],
+      hosted,
+    );
     expect(expired.status).toBe('expired');
     expect(expired.paymentIntentId).toBeNull();
 
@@ -215,18 +239,36 @@ describe('built-in handlers: accounts', () => {
     charges_enabled: true,
     payouts_enabled: true,
     capabilities: { transfers: 'active' },
-    requirements: { currently_due: [], past_due: [], eventually_due: [], pending_verification: [], disabled_reason: null, current_deadline: null },
+    requirements: {
+      currently_due: [],
+      past_due: [],
+      eventually_due: [],
+      pending_verification: [],
+      disabled_reason: null,
+      current_deadline: null,
+    },
     ...overrides,
   });
   const restricted = account({
     payouts_enabled: false,
     capabilities: { transfers: 'inactive' },
-    requirements: { currently_due: ['external_account'], past_due: ['external_account'], eventually_due: [], pending_verification: [], disabled_reason: 'requirements.past_due', current_deadline: null },
+    requirements: {
+      currently_due: ['external_account'],
+      past_due: ['external_account'],
+      eventually_due: [],
+      pending_verification: [],
+      disabled_reason: 'requirements.past_due',
+      current_deadline: null,
+    },
   });
 
   it('a stale account.updated arriving after a newer one does not regress the vendor', async () => {
     const { market, storage } = makeMarket();
-    await seed(storage, {}, { status: 'onboarding', payoutsEnabled: false, transfersCapability: 'inactive', detailsSubmitted: false });
+    await seed(
+      storage,
+      {},
+      { status: 'onboarding', payoutsEnabled: false, transfersCapability: 'inactive', detailsSubmitted: false },
+    );
     // Stripe's current state of the account, whenever it is read.
     const api = nock('https://api.stripe.com').get(`/v1/accounts/${ACCOUNT_ID}`).times(2).reply(200, account());
 
@@ -259,7 +301,9 @@ describe('built-in handlers: accounts', () => {
   it('gives 500 when Stripe cannot be read, so that the event is delivered again', async () => {
     const { market, storage } = makeMarket();
     await seed(storage, {}, { status: 'onboarding' });
-    nock('https://api.stripe.com').get(`/v1/accounts/${ACCOUNT_ID}`).reply(500, { error: { type: 'api_error', message: 'boom' } });
+    nock('https://api.stripe.com')
+      .get(`/v1/accounts/${ACCOUNT_ID}`)
+      .reply(500, { error: { type: 'api_error', message: 'boom' } });
     const event = stripeEvent('account.updated', account(), { account: ACCOUNT_ID });
     const request = sign(event, { secret: CONNECT_SECRET });
 
@@ -275,7 +319,12 @@ describe('built-in handlers: accounts', () => {
   it('account.application.deauthorized marks the vendor disconnected, and a late account.updated does not revive it', async () => {
     const { market, storage } = makeMarket();
     await seed(storage);
-    const result = await deliver(market, 'account.application.deauthorized', { id: 'ca_platform', object: 'application', name: 'Shop' }, { account: ACCOUNT_ID });
+    const result = await deliver(
+      market,
+      'account.application.deauthorized',
+      { id: 'ca_platform', object: 'application', name: 'Shop' },
+      { account: ACCOUNT_ID },
+    );
     expect(result.status).toBe(200);
     const vendor = await market.getVendor('driver_42');
     expect(vendor).toMatchObject({ status: 'disconnected', accountId: ACCOUNT_ID, payoutsEnabled: true });

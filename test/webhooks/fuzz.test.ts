@@ -33,7 +33,7 @@ describe('handleWebhook under malformed input', () => {
       fc.string({ maxLength: 300 }),
       fc.uint8Array({ maxLength: 300 }),
       fc.json(),
-      fc.constant(valid.body.trimEnd() + ' '),
+      fc.constant(`${valid.body.trimEnd()} `),
       fc.constant(JSON.parse(valid.body) as unknown),
       fc.anything(),
     );

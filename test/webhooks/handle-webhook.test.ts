@@ -57,7 +57,11 @@ describe('handleWebhook', () => {
       ['an empty header', () => ({ body: good.body, signature: '' }), /header is missing/],
       ['a header given as an array', () => ({ body: good.body, signature: [good.signature] }), /single string/],
       ['a malformed header', () => ({ body: good.body, signature: 'v1=abc' }), /malformed/],
-      ['a parsed object', () => ({ body: JSON.parse(good.body), signature: good.signature }), /raw request body.*parsed object.*express\.json\(\)/s],
+      [
+        'a parsed object',
+        () => ({ body: JSON.parse(good.body), signature: good.signature }),
+        /raw request body.*parsed object.*express\.json\(\)/s,
+      ],
       ['an empty body', () => ({ body: '', signature: good.signature }), /body is empty/],
       ['no body', () => ({ signature: good.signature }), /no request body/],
       ['no input', () => undefined, /expects \{ body, signature \}/],
@@ -108,7 +112,11 @@ describe('handleWebhook', () => {
       expect(event.data.object.amount).toBe(1760);
       seen.push(ctx);
     });
-    const event = stripeEvent('payout.paid', { id: 'po_1', object: 'payout', amount: 1760, currency: 'gbp' }, { account: ACCOUNT_ID });
+    const event = stripeEvent(
+      'payout.paid',
+      { id: 'po_1', object: 'payout', amount: 1760, currency: 'gbp' },
+      { account: ACCOUNT_ID },
+    );
 
     const result = await market.handleWebhook(sign(event, { secret: CONNECT_SECRET }));
 
@@ -271,7 +279,9 @@ describe('handleWebhook', () => {
     const { market } = makeMarket();
     expect(() => market.on('*' as never, () => {})).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     expect(() => market.on([] as never, () => {})).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
-    expect(() => market.on('payment_intent.succeeded', 'nope' as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => market.on('payment_intent.succeeded', 'nope' as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     expect(() => market.onAny(undefined as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     expect(() => market.onError(42 as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });

@@ -98,7 +98,11 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
 
       test(`lets exactly one of ${n} concurrent inserts of the same vendor win`, async (s) => {
         const results = await race(n, (i) => s.insertVendor(vendorRecord('v1', { accountId: `acct_${i}`, createdAt: T0 + i })));
-        assertEqual(count(results, (r) => r.created), 1, 'inserts that report created: true');
+        assertEqual(
+          count(results, (r) => r.created),
+          1,
+          'inserts that report created: true',
+        );
         const stored = await s.getVendor('v1');
         assertTrue(stored !== null, 'the vendor is stored');
         for (const result of results) assertEqual(result.vendor, stored, 'every caller receives the stored vendor');
@@ -117,7 +121,11 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         const ids = (list: { vendorId: string }[]) => list.map((v) => v.vendorId);
         assertEqual(ids(await s.listVendors()), ['Z', 'd', 'b', 'a', 'c'], 'listVendors()');
         assertEqual(ids(await s.listVendors({ statuses: ['active'] })), ['b', 'c'], "listVendors({ statuses: ['active'] })");
-        assertEqual(ids(await s.listVendors({ statuses: ['active', 'restricted'], limit: 2 })), ['Z', 'b'], 'listVendors({ statuses, limit })');
+        assertEqual(
+          ids(await s.listVendors({ statuses: ['active', 'restricted'], limit: 2 })),
+          ['Z', 'b'],
+          'listVendors({ statuses, limit })',
+        );
         assertEqual(ids(await s.listVendors({ limit: 1 })), ['Z'], 'listVendors({ limit: 1 })');
         assertEqual(await s.listVendors({ statuses: [] }), [], 'an empty statuses list matches nothing');
         assertEqual((await s.listVendors())[0], vendors[3], 'listed vendors are complete records');
@@ -167,8 +175,12 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
           chargeId: 'ch_1',
           amountRefunded: 5_000_000_000,
           dispute: { id: 'dp_1', status: 'needs_response', amount: 1000 },
-          lastPaymentError: { code: 'card_declined', declineCode: 'insufficient_funds', message: 'Your card has "insufficient" funds.' },
-          description: 'Ünïcödé — 注文 \'quoted\' \\ backslash',
+          lastPaymentError: {
+            code: 'card_declined',
+            declineCode: 'insufficient_funds',
+            message: 'Your card has "insufficient" funds.',
+          },
+          description: "Ünïcödé — 注文 'quoted' \\ backslash",
           metadata: { cart: '42', 'emoji 🛒': '✓', empty: '' },
           createdAt: T0 + 1,
           updatedAt: T0 + 2,
@@ -190,7 +202,11 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
 
       test(`lets exactly one of ${n} concurrent inserts of the same order win`, async (s) => {
         const results = await race(n, (i) => s.insertOrder(orderRecord('o1', { amount: 1000 + i })));
-        assertEqual(count(results, (r) => r.created), 1, 'inserts that report created: true');
+        assertEqual(
+          count(results, (r) => r.created),
+          1,
+          'inserts that report created: true',
+        );
         const stored = await s.getOrder('o1');
         for (const result of results) assertEqual(result.order, stored, 'every caller receives the stored order');
       });
@@ -204,7 +220,13 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
           patch: { paymentIntentId: 'pi_9', chargeId: 'ch_9' },
           now: T0 + 10,
         };
-        const expected = { ...order, status: 'succeeded' as const, paymentIntentId: 'pi_9', chargeId: 'ch_9', updatedAt: T0 + 10 };
+        const expected = {
+          ...order,
+          status: 'succeeded' as const,
+          paymentIntentId: 'pi_9',
+          chargeId: 'ch_9',
+          updatedAt: T0 + 10,
+        };
         assertEqual(await s.updateOrder('o1', update), { applied: true, order: expected }, 'updateOrder result');
         assertEqual(await s.getOrder('o1'), expected, 'getOrder after updateOrder');
         assertEqual(await s.getOrderByPaymentIntent('pi_9'), expected, 'the patched PaymentIntent finds the order');
@@ -225,9 +247,16 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
       });
 
       test('applies an update without `from` whatever the status, and sets or clears patched fields', async (s) => {
-        const order = orderRecord('o1', { status: 'refunded', chargeId: 'ch_1', dispute: { id: 'dp_1', status: 'won', amount: 5 } });
+        const order = orderRecord('o1', {
+          status: 'refunded',
+          chargeId: 'ch_1',
+          dispute: { id: 'dp_1', status: 'won', amount: 5 },
+        });
         await s.insertOrder(order);
-        const result = await s.updateOrder('o1', { patch: { chargeId: null, dispute: null, checkoutSessionId: 'cs_2' }, now: T0 + 3 });
+        const result = await s.updateOrder('o1', {
+          patch: { chargeId: null, dispute: null, checkoutSessionId: 'cs_2' },
+          now: T0 + 3,
+        });
         const expected = { ...order, chargeId: null, dispute: null, checkoutSessionId: 'cs_2', updatedAt: T0 + 3 };
         assertEqual(result, { applied: true, order: expected }, 'updateOrder without from');
         assertEqual(await s.getOrderByCheckoutSession('cs_2'), expected, 'the patched session finds the order');
@@ -260,7 +289,11 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         await s.updateOrder('o1', { status: 'partially_refunded', patch: { amountRefunded: 700 }, now: T0 + 1 });
         const lower = await s.updateOrder('o1', { patch: { amountRefunded: 300 }, now: T0 + 2 });
         assertEqual(lower.order?.amountRefunded, 700, 'a smaller amountRefunded does not replace a larger one');
-        assertEqual((await s.updateOrder('o1', { status: 'refunded', now: T0 + 3 })).order?.amountRefunded, 700, 'no patch keeps it');
+        assertEqual(
+          (await s.updateOrder('o1', { status: 'refunded', now: T0 + 3 })).order?.amountRefunded,
+          700,
+          'no patch keeps it',
+        );
         // Largest first: an adapter where the last write wins ends below the maximum.
         await race(n, (i) => s.updateOrder('o1', { patch: { amountRefunded: 700 + (n - 1 - i) }, now: T0 + 4 }));
         assertEqual((await s.getOrder('o1'))?.amountRefunded, 700 + n - 1, `the largest of ${n} concurrent refund totals wins`);
@@ -342,14 +375,26 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         assertEqual(await s.consumeOAuthState('state_1', record.expiresAt), null, 'consume at expiresAt');
         assertEqual(await s.consumeOAuthState('state_1', T0), null, 'an expired state is gone even for an earlier clock');
         await s.saveOAuthState({ ...record, state: 'state_2' });
-        assertEqual(await s.consumeOAuthState('state_2', record.expiresAt - 1), { ...record, state: 'state_2' }, 'consume 1 ms before expiry');
+        assertEqual(
+          await s.consumeOAuthState('state_2', record.expiresAt - 1),
+          { ...record, state: 'state_2' },
+          'consume 1 ms before expiry',
+        );
       });
 
       test(`gives a state to exactly one of ${n} concurrent consumers`, async (s) => {
         await s.saveOAuthState(record);
         const results = await race(n, () => s.consumeOAuthState('state_1', T0));
-        assertEqual(count(results, (r) => r !== null), 1, 'consumers that received the state');
-        assertEqual(results.find((r) => r !== null), record, 'the winner receives the record');
+        assertEqual(
+          count(results, (r) => r !== null),
+          1,
+          'consumers that received the state',
+        );
+        assertEqual(
+          results.find((r) => r !== null),
+          record,
+          'the winner receives the record',
+        );
       });
 
       test('keeps states apart', async (s) => {
@@ -365,7 +410,10 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
 
       test('claims a new event, and answers in_progress to others while the lease runs', async (s) => {
         const claim = await s.claimEvent('evt_1', lease);
-        assertTrue(claim.status === 'claimed' && typeof claim.token === 'string' && claim.token.length > 0, 'the first claim wins');
+        assertTrue(
+          claim.status === 'claimed' && typeof claim.token === 'string' && claim.token.length > 0,
+          'the first claim wins',
+        );
         assertEqual(
           await s.claimEvent('evt_1', { ...lease, now: T0 + 59_999 }),
           { status: 'in_progress', leaseExpiresAt: T0 + 60_000 },
@@ -380,7 +428,11 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         assertEqual(await s.releaseEvent('evt_1', 'wrong-token'), false, 'releaseEvent with another token');
         assertEqual(await s.completeEvent('evt_1', claim.token, T0 + 1), true, 'completeEvent with the token');
         assertEqual(await s.claimEvent('evt_1', { ...lease, now: T0 + 2 }), { status: 'processed' }, 'claim after completion');
-        assertEqual(await s.claimEvent('evt_1', { ...lease, now: T0 + 10 * 86_400_000 }), { status: 'processed' }, 'claim much later');
+        assertEqual(
+          await s.claimEvent('evt_1', { ...lease, now: T0 + 10 * 86_400_000 }),
+          { status: 'processed' },
+          'claim much later',
+        );
         assertEqual(await s.completeEvent('evt_1', claim.token, T0 + 3), false, 'completing twice');
         assertEqual(await s.releaseEvent('evt_1', claim.token), false, 'releasing a processed event');
         assertEqual(await s.completeEvent('evt_unknown', claim.token, T0), false, 'completing an unknown event');
@@ -415,8 +467,16 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
 
       test(`gives a new event to exactly one of ${n} concurrent claims`, async (s) => {
         const claims = await race(n, () => s.claimEvent('evt_1', lease));
-        assertEqual(count(claims, (c) => c.status === 'claimed'), 1, 'claims that won');
-        assertEqual(count(claims, (c) => c.status === 'in_progress'), n - 1, 'claims told in_progress');
+        assertEqual(
+          count(claims, (c) => c.status === 'claimed'),
+          1,
+          'claims that won',
+        );
+        assertEqual(
+          count(claims, (c) => c.status === 'in_progress'),
+          n - 1,
+          'claims told in_progress',
+        );
       });
 
       test(`gives an expired event to exactly one of ${n} concurrent claims`, async (s) => {
@@ -449,69 +509,83 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
       });
     });
 
-    if (options.transactions !== false) describe('transactions', () => {
-      test('commits every write made through tx when the callback resolves', async (s) => {
-        const transaction = transactionOf(s);
-        const claim = await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 });
-        assertTrue(claim.status === 'claimed', 'claimed');
-        const value = await transaction(async (tx) => {
-          await tx.insertOrder(orderRecord('o1'));
-          await tx.updateOrder('o1', { status: 'succeeded', from: ['pending'], now: T0 + 1 });
-          assertEqual(await tx.completeEvent('evt_1', claim.token, T0 + 1), true, 'completeEvent inside the transaction');
-          return 'done';
-        });
-        assertEqual(value, 'done', "transaction returns the callback's value");
-        assertEqual((await s.getOrder('o1'))?.status, 'succeeded', 'the order write committed');
-        assertEqual((await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 + 2 })).status, 'processed', 'the completion committed');
-      });
-
-      test('rolls back every write made through tx when the callback throws', async (s) => {
-        const transaction = transactionOf(s);
-        await s.insertOrder(orderRecord('o1'));
-        const claim = await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 });
-        assertTrue(claim.status === 'claimed', 'claimed');
-        const failure = new Error('handler failed');
-        const error = await rejects(
-          transaction(async (tx) => {
-            await tx.updateOrder('o1', { status: 'succeeded', now: T0 + 1 });
-            await tx.insertVendor(vendorRecord('v1'));
-            assertEqual(await tx.completeEvent('evt_1', claim.token, T0 + 1), true, 'completeEvent inside the transaction');
-            throw failure;
-          }),
-          'a transaction whose callback throws',
-        );
-        assertEqual(error === failure, true, "the callback's error is rethrown");
-        assertEqual((await s.getOrder('o1'))?.status, 'pending', 'the order write was rolled back');
-        assertEqual(await s.getVendor('v1'), null, 'the vendor insert was rolled back');
-        assertEqual(
-          await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 + 2 }),
-          { status: 'in_progress', leaseExpiresAt: T0 + 60_000 },
-          'the event is still held by the claim',
-        );
-        assertEqual(await s.releaseEvent('evt_1', claim.token), true, 'the claim can still be released');
-      });
-
-      test('does not complete, and so rolls back, when the lease was taken over', async (s) => {
-        const transaction = transactionOf(s);
-        const first = await s.claimEvent('evt_1', { leaseMs: 1_000, now: T0 });
-        const second = await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 + 2_000 });
-        assertTrue(first.status === 'claimed' && second.status === 'claimed', 'claimed, then taken over');
-        await rejects(
-          transaction(async (tx) => {
+    if (options.transactions !== false)
+      describe('transactions', () => {
+        test('commits every write made through tx when the callback resolves', async (s) => {
+          const transaction = transactionOf(s);
+          const claim = await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 });
+          assertTrue(claim.status === 'claimed', 'claimed');
+          const value = await transaction(async (tx) => {
             await tx.insertOrder(orderRecord('o1'));
-            if (!(await tx.completeEvent('evt_1', first.token, T0 + 2_001))) throw new Error('lease lost');
-          }),
-          'a transaction whose completion finds the lease lost',
-        );
-        assertEqual(await s.getOrder('o1'), null, "the stale holder's write was rolled back");
-        assertEqual(await s.completeEvent('evt_1', second.token, T0 + 2_002), true, 'the new holder completes');
+            await tx.updateOrder('o1', { status: 'succeeded', from: ['pending'], now: T0 + 1 });
+            assertEqual(await tx.completeEvent('evt_1', claim.token, T0 + 1), true, 'completeEvent inside the transaction');
+            return 'done';
+          });
+          assertEqual(value, 'done', "transaction returns the callback's value");
+          assertEqual((await s.getOrder('o1'))?.status, 'succeeded', 'the order write committed');
+          assertEqual(
+            (await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 + 2 })).status,
+            'processed',
+            'the completion committed',
+          );
+        });
+
+        test('rolls back every write made through tx when the callback throws', async (s) => {
+          const transaction = transactionOf(s);
+          await s.insertOrder(orderRecord('o1'));
+          const claim = await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 });
+          assertTrue(claim.status === 'claimed', 'claimed');
+          const failure = new Error('handler failed');
+          const error = await rejects(
+            transaction(async (tx) => {
+              await tx.updateOrder('o1', { status: 'succeeded', now: T0 + 1 });
+              await tx.insertVendor(vendorRecord('v1'));
+              assertEqual(await tx.completeEvent('evt_1', claim.token, T0 + 1), true, 'completeEvent inside the transaction');
+              throw failure;
+            }),
+            'a transaction whose callback throws',
+          );
+          assertEqual(error === failure, true, "the callback's error is rethrown");
+          assertEqual((await s.getOrder('o1'))?.status, 'pending', 'the order write was rolled back');
+          assertEqual(await s.getVendor('v1'), null, 'the vendor insert was rolled back');
+          assertEqual(
+            await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 + 2 }),
+            { status: 'in_progress', leaseExpiresAt: T0 + 60_000 },
+            'the event is still held by the claim',
+          );
+          assertEqual(await s.releaseEvent('evt_1', claim.token), true, 'the claim can still be released');
+        });
+
+        test('does not complete, and so rolls back, when the lease was taken over', async (s) => {
+          const transaction = transactionOf(s);
+          const first = await s.claimEvent('evt_1', { leaseMs: 1_000, now: T0 });
+          const second = await s.claimEvent('evt_1', { leaseMs: 60_000, now: T0 + 2_000 });
+          assertTrue(first.status === 'claimed' && second.status === 'claimed', 'claimed, then taken over');
+          await rejects(
+            transaction(async (tx) => {
+              await tx.insertOrder(orderRecord('o1'));
+              if (!(await tx.completeEvent('evt_1', first.token, T0 + 2_001))) throw new Error('lease lost');
+            }),
+            'a transaction whose completion finds the lease lost',
+          );
+          assertEqual(await s.getOrder('o1'), null, "the stale holder's write was rolled back");
+          assertEqual(await s.completeEvent('evt_1', second.token, T0 + 2_002), true, 'the new holder completes');
+        });
       });
-    });
 
     test('agrees with the reference (memory) storage on a seeded sequence of operations', async (s) => {
       const reference = memoryStorage();
       const random = prng(20_260_101);
-      const statuses: OrderStatus[] = ['pending', 'processing', 'failed', 'succeeded', 'partially_refunded', 'refunded', 'canceled', 'expired'];
+      const statuses: OrderStatus[] = [
+        'pending',
+        'processing',
+        'failed',
+        'succeeded',
+        'partially_refunded',
+        'refunded',
+        'canceled',
+        'expired',
+      ];
       const tokens = { adapter: new Map<string, string>(), reference: new Map<string, string>() };
       let now = T0;
       let unique = 0;
@@ -530,10 +604,15 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         };
         switch (op) {
           case 0:
-            await both((st) => st.insertVendor(vendorRecord(vendorId, { accountId: `acct_${vendorId}`, createdAt: now, updatedAt: now })));
+            await both((st) =>
+              st.insertVendor(vendorRecord(vendorId, { accountId: `acct_${vendorId}`, createdAt: now, updatedAt: now })),
+            );
             break;
           case 1: {
-            const state = vendorState({ status: random.pick(['active', 'restricted', 'action_required'] as const), chargesEnabled: random.chance(0.5) });
+            const state = vendorState({
+              status: random.pick(['active', 'restricted', 'action_required'] as const),
+              chargesEnabled: random.chance(0.5),
+            });
             const moved = random.chance(0.2) ? { accountId: `acct_${vendorId}_${++unique}` } : {};
             await both((st) => st.updateVendor(vendorId, { ...state, ...moved }, now));
             break;
@@ -559,15 +638,23 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
             const patch = {
               ...(random.chance(0.3) ? { amountRefunded: random.int(5000) } : {}),
               ...(random.chance(0.2) ? { chargeId: random.chance(0.8) ? `ch_${++unique}` : null } : {}),
-              ...(random.chance(0.2) ? { dispute: { id: `dp_${unique}`, status: 'needs_response' as const, amount: random.int(900) } } : {}),
-              ...(random.chance(0.2) ? { lastPaymentError: { code: 'card_declined', declineCode: null, message: `m${unique}` } } : {}),
+              ...(random.chance(0.2)
+                ? { dispute: { id: `dp_${unique}`, status: 'needs_response' as const, amount: random.int(900) } }
+                : {}),
+              ...(random.chance(0.2)
+                ? { lastPaymentError: { code: 'card_declined', declineCode: null, message: `m${unique}` } }
+                : {}),
             };
             const update: OrderUpdate = { now, patch, ...(to ? { status: to } : {}), ...(from ? { from } : {}) };
             await both((st) => st.updateOrder(orderId, update));
             break;
           }
           case 8:
-            await both(async (st) => [await st.getOrder(orderId), await st.listOrders({ vendorId, limit: 3 }), await st.listOrders()]);
+            await both(async (st) => [
+              await st.getOrder(orderId),
+              await st.listOrders({ vendorId, limit: 3 }),
+              await st.listOrders(),
+            ]);
             break;
           case 9: {
             const record = { state: `state_${++unique}`, vendorId, expiresAt: now + random.int(10) };

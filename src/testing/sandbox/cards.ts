@@ -28,14 +28,24 @@ const OUTCOMES: Record<string, CardOutcome> = {
   // At Stripe its funds skip the pending balance; the sandbox settles every payment at once anyway.
   pm_card_bypassPending: { card: { ...visa, last4: '0077' } },
   pm_card_chargeDeclined: declined('0002', 'card_declined', 'generic_decline', DECLINED),
-  pm_card_chargeDeclinedInsufficientFunds: declined('9995', 'card_declined', 'insufficient_funds', 'Your card has insufficient funds.'),
+  pm_card_chargeDeclinedInsufficientFunds: declined(
+    '9995',
+    'card_declined',
+    'insufficient_funds',
+    'Your card has insufficient funds.',
+  ),
   pm_card_insufficientFunds: declined('9995', 'card_declined', 'insufficient_funds', 'Your card has insufficient funds.'),
   pm_card_chargeDeclinedLostCard: declined('9987', 'card_declined', 'lost_card', DECLINED),
   pm_card_chargeDeclinedStolenCard: declined('9979', 'card_declined', 'stolen_card', DECLINED),
   pm_card_chargeDeclinedFraudulent: declined('0019', 'card_declined', 'fraudulent', DECLINED),
   pm_card_chargeDeclinedVelocityLimitExceeded: declined('6975', 'card_declined', 'card_velocity_exceeded', DECLINED),
   pm_card_chargeDeclinedExpiredCard: declined('0069', 'expired_card', 'expired_card', 'Your card has expired.'),
-  pm_card_chargeDeclinedIncorrectCvc: declined('0127', 'incorrect_cvc', 'incorrect_cvc', "Your card's security code is incorrect."),
+  pm_card_chargeDeclinedIncorrectCvc: declined(
+    '0127',
+    'incorrect_cvc',
+    'incorrect_cvc',
+    "Your card's security code is incorrect.",
+  ),
   pm_card_chargeDeclinedProcessingError: declined(
     '0119',
     'processing_error',

@@ -15,10 +15,7 @@ function keyPath(key: string): string[] {
   const open = key.indexOf('[');
   if (open <= 0) return [key];
   const path = [key.slice(0, open)];
-  const re = /\[([^\]]*)\]/g;
-  let match: RegExpExecArray | null;
-  re.lastIndex = open;
-  while ((match = re.exec(key)) !== null) path.push(match[1] ?? '');
+  for (const match of key.slice(open).matchAll(/\[([^\]]*)\]/g)) path.push(match[1] ?? '');
   return path;
 }
 

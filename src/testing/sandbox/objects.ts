@@ -261,7 +261,15 @@ export function newBalanceTransaction(fields: {
     fee_details:
       fields.fee === 0
         ? []
-        : [{ amount: fields.fee, application: null, currency: fields.currency, description: 'Stripe processing fees', type: 'stripe_fee' }],
+        : [
+            {
+              amount: fields.fee,
+              application: null,
+              currency: fields.currency,
+              description: 'Stripe processing fees',
+              type: 'stripe_fee',
+            },
+          ],
     net: fields.amount - fields.fee,
     reporting_category: fields.reportingCategory,
     source: fields.source,

@@ -1,12 +1,12 @@
 /** The sandbox's hosted pages: plain HTML forms, no scripts. */
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function page(title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}button{font:inherit;padding:.5rem 1rem;margin:.25rem 0}
 .note{color:#555;font-size:.9rem}.error{color:#b00020}</style></head>
 <body><p class="note">Stripe sandbox (stripe-marketplace/testing): no real money moves.</p>${body}</body></html>`;
@@ -15,8 +15,8 @@ function page(title: string, body: string): string {
 export function onboardingPage(accountId: string, action: string): string {
   return page(
     'Onboarding',
-    `<h1>Set up payouts</h1><p>Connected account <code>${escape(accountId)}</code>.</p>
-<form method="post" action="${escape(action)}">
+    `<h1>Set up payouts</h1><p>Connected account <code>${escapeHtml(accountId)}</code>.</p>
+<form method="post" action="${escapeHtml(action)}">
 <button name="action" value="complete" type="submit">Complete onboarding</button>
 <button name="action" value="leave" type="submit">Leave without finishing</button>
 </form>`,
@@ -31,20 +31,20 @@ export function checkoutPage(fields: {
   cancelUrl: string | null;
   error?: string;
 }): string {
-  const items = fields.items.map((i) => `<li>${escape(i.name)} × ${i.quantity}: ${escape(i.amount)}</li>`).join('');
+  const items = fields.items.map((i) => `<li>${escapeHtml(i.name)} × ${i.quantity}: ${escapeHtml(i.amount)}</li>`).join('');
   return page(
     'Checkout',
-    `<h1>Pay ${escape(fields.amount)}</h1><ul>${items}</ul>
-${fields.error ? `<p class="error" role="alert">${escape(fields.error)}</p>` : ''}
-<form method="post" action="${escape(fields.action)}">
+    `<h1>Pay ${escapeHtml(fields.amount)}</h1><ul>${items}</ul>
+${fields.error ? `<p class="error" role="alert">${escapeHtml(fields.error)}</p>` : ''}
+<form method="post" action="${escapeHtml(fields.action)}">
 <label>Card number <input name="card_number" value="4242 4242 4242 4242" autocomplete="off"></label>
 <p class="note">4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 9995 has insufficient funds.</p>
 <button type="submit">Pay</button>
 </form>
-${fields.cancelUrl ? `<p><a href="${escape(fields.cancelUrl)}">Cancel and go back</a></p>` : ''}`,
+${fields.cancelUrl ? `<p><a href="${escapeHtml(fields.cancelUrl)}">Cancel and go back</a></p>` : ''}`,
   );
 }
 
 export function messagePage(title: string, message: string): string {
-  return page(title, `<h1>${escape(title)}</h1><p>${escape(message)}</p>`);
+  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`);
 }

@@ -32,9 +32,12 @@ function checkScalar(kind: string, value: FormValue, path: string): unknown {
       });
     }
     if (kind === 'metadata' && !Array.isArray(value)) return checkMetadata(value, path);
-    throw invalidRequest(`Invalid ${kind === 'integer' ? 'integer' : kind === 'boolean' ? 'boolean' : 'string'}: ${path} must be a ${kind === 'strings' ? 'list' : 'scalar'}`, {
-      param: path,
-    });
+    throw invalidRequest(
+      `Invalid ${kind === 'integer' ? 'integer' : kind === 'boolean' ? 'boolean' : 'string'}: ${path} must be a ${kind === 'strings' ? 'list' : 'scalar'}`,
+      {
+        param: path,
+      },
+    );
   }
   if (value === '') return null;
   if (kind === 'string') return value;
@@ -67,9 +70,11 @@ function checkMetadata(value: { [key: string]: FormValue }, path: string): Recor
   if (keys.length > 50) throw invalidRequest(`Invalid ${path}: at most 50 keys`, { param: path });
   for (const key of keys) {
     const v = value[key];
-    if (typeof v !== 'string') throw invalidRequest(`Invalid ${pathOf(path, key)}: must be a string`, { param: pathOf(path, key) });
+    if (typeof v !== 'string')
+      throw invalidRequest(`Invalid ${pathOf(path, key)}: must be a string`, { param: pathOf(path, key) });
     if (key.length > 40) throw invalidRequest(`Metadata key ${key} is longer than 40 characters`, { param: pathOf(path, key) });
-    if (v.length > 500) throw invalidRequest(`Metadata value for ${key} is longer than 500 characters`, { param: pathOf(path, key) });
+    if (v.length > 500)
+      throw invalidRequest(`Metadata value for ${key} is longer than 500 characters`, { param: pathOf(path, key) });
     out[key] = v;
   }
   return out;

@@ -3,14 +3,7 @@ import { currencyInfo, formatAmount, MAX_AMOUNT } from '../../money/currencies.j
 import { divideAndRound } from '../../money/commission.js';
 import { randomToken } from '../../util/random.js';
 import { canonicalJson, parseForm, type FormObject } from './form.js';
-import {
-  SandboxApiError,
-  cardError,
-  invalidRequest,
-  missingParam,
-  noSuch,
-  unexpectedState,
-} from './errors.js';
+import { SandboxApiError, cardError, invalidRequest, missingParam, noSuch, unexpectedState } from './errors.js';
 import { checkParams, type Params, type SpecObject } from './params.js';
 import {
   accountRequirements,
@@ -193,7 +186,8 @@ export class Sandbox {
     this.feeBasisPoints = options.processingFee?.basisPoints ?? 0;
     this.feeFixed = options.processingFee?.fixed ?? 0;
     for (const value of [this.feeBasisPoints, this.feeFixed]) {
-      if (!Number.isSafeInteger(value) || value < 0) throw new TypeError('createSandbox: processingFee takes non-negative integers');
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new TypeError('createSandbox: processingFee takes non-negative integers');
     }
     this.platformId = this.id('acct');
     this.webhooks = new WebhookDispatcher(
@@ -203,8 +197,18 @@ export class Sandbox {
       () => `whsec_${randomToken(24)}`,
     );
     for (const [currency, amount] of Object.entries(options.platformBalance ?? {})) {
-      if (!Number.isSafeInteger(amount)) throw new TypeError('createSandbox: platformBalance amounts are integers in minor units');
-      const txn = this.ledger(this.platformId, amount, 0, currency.toLowerCase(), 'adjustment', 'other_adjustment', this.id('adj'), 'Starting balance');
+      if (!Number.isSafeInteger(amount))
+        throw new TypeError('createSandbox: platformBalance amounts are integers in minor units');
+      const txn = this.ledger(
+        this.platformId,
+        amount,
+        0,
+        currency.toLowerCase(),
+        'adjustment',
+        'other_adjustment',
+        this.id('adj'),
+        'Starting balance',
+      );
       void txn;
     }
   }
@@ -338,7 +342,13 @@ export class Sandbox {
       rows.push({ account: owner === this.platformId ? 'platform' : owner, currency, available });
     }
     return rows.sort((a, b) =>
-      a.account === b.account ? a.currency.localeCompare(b.currency) : a.account === 'platform' ? -1 : b.account === 'platform' ? 1 : a.account.localeCompare(b.account),
+      a.account === b.account
+        ? a.currency.localeCompare(b.currency)
+        : a.account === 'platform'
+          ? -1
+          : b.account === 'platform'
+            ? 1
+            : a.account.localeCompare(b.account),
     );
   }
 
@@ -428,7 +438,9 @@ export class Sandbox {
   async payCheckoutSession(sessionId: string, paymentMethod = 'pm_card_visa'): Promise<Stripe.Checkout.Session> {
     const stored = this.sessions.get(sessionId);
     if (!stored) throw noSuch('checkout.session', sessionId);
-    return clone(this.withRequest({ account: stored.owner, path: `/checkout/${sessionId}` }, () => this.paySession(stored, paymentMethod)));
+    return clone(
+      this.withRequest({ account: stored.owner, path: `/checkout/${sessionId}` }, () => this.paySession(stored, paymentMethod)),
+    );
   }
 
   private withRequest<T>(partial: { account: string; path: string }, run: () => T): T {
@@ -501,7 +513,9 @@ export class Sandbox {
     try {
       params = parseForm(method === 'GET' || method === 'DELETE' ? url.search.slice(1) : raw.body);
     } catch {
-      return respond(400, { error: { type: 'invalid_request_error', message: 'Invalid request body: could not decode the form encoding.' } });
+      return respond(400, {
+        error: { type: 'invalid_request_error', message: 'Invalid request body: could not decode the form encoding.' },
+      });
     }
     const idempotencyKey = method === 'POST' ? (header(raw.headers, 'idempotency-key') ?? null) : null;
     const account = stripeAccount ?? this.platformId;
@@ -512,7 +526,11 @@ export class Sandbox {
     if (idempotencyKey !== null) {
       if (idempotencyKey.length > 255) {
         return respond(400, {
-          error: { type: 'invalid_request_error', message: 'Idempotency-Key must be at most 255 characters long.', param: 'Idempotency-Key' },
+          error: {
+            type: 'invalid_request_error',
+            message: 'Idempotency-Key must be at most 255 characters long.',
+            param: 'Idempotency-Key',
+          },
         });
       }
       scope = `${account} ${idempotencyKey}`;
@@ -584,7 +602,8 @@ export class Sandbox {
   }
 
   private page(method: string, url: URL, form: FormObject): Response {
-    const html = (status: number, body: string) => new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
+    const html = (status: number, body: string) =>
+      new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
     const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
     let match = /^\/connect\/onboarding\/([\w-]+)$/.exec(url.pathname);
     if (match) {
@@ -613,7 +632,8 @@ export class Sandbox {
       const stored = this.sessions.get(match[1] as string);
       if (!stored) return html(404, messagePage('Checkout not found', 'This Checkout Session does not exist.'));
       const session = stored.obj;
-      if (match[2]) return session.cancel_url ? redirect(session.cancel_url) : html(200, messagePage('Canceled', 'You can close this page.'));
+      if (match[2])
+        return session.cancel_url ? redirect(session.cancel_url) : html(200, messagePage('Canceled', 'You can close this page.'));
       if (session.status !== 'open') {
         return html(410, messagePage('Checkout closed', `This Checkout Session is ${session.status}.`));
       }
@@ -639,7 +659,9 @@ export class Sandbox {
         const paymentMethod = number.startsWith('pm_') ? number : TEST_CARD_NUMBERS[number];
         if (!paymentMethod) return view(400, 'Use one of the test card numbers below.');
         try {
-          const paid = this.withRequest({ account: stored.owner, path: url.pathname }, () => this.paySession(stored, paymentMethod));
+          const paid = this.withRequest({ account: stored.owner, path: url.pathname }, () =>
+            this.paySession(stored, paymentMethod),
+          );
           const target = (paid.success_url ?? '').replace('{CHECKOUT_SESSION_ID}', paid.id);
           return target ? redirect(target) : html(200, messagePage('Paid', 'Thank you.'));
         } catch (error) {
@@ -651,7 +673,8 @@ export class Sandbox {
     match = /^\/express\/([\w-]+)$/.exec(url.pathname);
     if (match && method === 'GET') {
       const link = this.loginLinks.get(match[1] as string);
-      if (!link || link.used) return html(404, messagePage('Link expired', 'Login links work once. Ask the platform for a new one.'));
+      if (!link || link.used)
+        return html(404, messagePage('Link expired', 'Login links work once. Ask the platform for a new one.'));
       link.used = true;
       return html(200, messagePage('Express dashboard', `Signed in to ${link.account}.`));
     }
@@ -663,51 +686,85 @@ export class Sandbox {
   private route(ctx: RequestContext): unknown {
     const { method, path } = ctx;
     const p = ctx.params;
-    const m = (re: RegExp) => re.exec(path);
-    let r: RegExpExecArray | null;
+    // `m(re)` tests the path and keeps the match in `r` for the branch it opens.
+    let r = [] as unknown as RegExpExecArray;
+    const m = (re: RegExp): boolean => {
+      const found = re.exec(path);
+      if (found) r = found;
+      return found !== null;
+    };
     const result = ((): unknown => {
       if (path === '/v1/accounts' && method === 'POST') return this.createAccount(this.check(ACCOUNT_CREATE, p), ctx.account);
-      if (path === '/v1/accounts' && method === 'GET') return this.list([...this.accounts.values()], this.check(LIST, p), '/v1/accounts');
-      if ((r = m(/^\/v1\/accounts\/([\w]+)$/))) {
+      if (path === '/v1/accounts' && method === 'GET')
+        return this.list([...this.accounts.values()], this.check(LIST, p), '/v1/accounts');
+      if (m(/^\/v1\/accounts\/([\w]+)$/)) {
         const id = r[1] as string;
         if (method === 'GET') return this.check(EXPAND, p) && this.requireAccount(id, 'account');
         if (method === 'POST') return this.updateAccount(id, this.check(ACCOUNT_UPDATE, p));
         if (method === 'DELETE') return this.deleteAccount(id);
       }
       if (path === '/v1/account' && method === 'GET') return this.requireAccount(ctx.account, 'account');
-      if ((r = m(/^\/v1\/accounts\/([\w]+)\/login_links$/)) && method === 'POST') return this.createLoginLink(r[1] as string, this.check(EXPAND, p));
+      if (m(/^\/v1\/accounts\/([\w]+)\/login_links$/) && method === 'POST')
+        return this.createLoginLink(r[1] as string, this.check(EXPAND, p));
       if (path === '/v1/account_links' && method === 'POST') return this.createAccountLink(this.check(ACCOUNT_LINK_CREATE, p));
 
       if (path === '/v1/payment_intents') {
         if (method === 'POST') return this.createPaymentIntent(this.checkPaymentMethodTypes(p, PI_CREATE), ctx.account);
-        if (method === 'GET') return this.listOwned(this.intents, this.check({ ...LIST, customer: 'string' }, p), ctx.account, '/v1/payment_intents');
+        if (method === 'GET')
+          return this.listOwned(this.intents, this.check({ ...LIST, customer: 'string' }, p), ctx.account, '/v1/payment_intents');
       }
-      if ((r = m(/^\/v1\/payment_intents\/(\w+)(?:\/(confirm|cancel))?$/))) {
+      if (m(/^\/v1\/payment_intents\/(\w+)(?:\/(confirm|cancel))?$/)) {
         const id = r[1] as string;
         const action = r[2];
-        if (method === 'GET' && !action) return this.check({ ...EXPAND, client_secret: 'string' }, p) && this.owned(this.intents, id, ctx.account, 'payment_intent', 'intent');
-        if (method === 'POST' && !action) return this.updatePaymentIntent(id, this.checkPaymentMethodTypes(p, PI_UPDATE), ctx.account);
-        if (method === 'POST' && action === 'confirm') return this.confirmPaymentIntent(id, this.checkPaymentMethodTypes(p, PI_CONFIRM), ctx.account);
+        if (method === 'GET' && !action)
+          return (
+            this.check({ ...EXPAND, client_secret: 'string' }, p) &&
+            this.owned(this.intents, id, ctx.account, 'payment_intent', 'intent')
+          );
+        if (method === 'POST' && !action)
+          return this.updatePaymentIntent(id, this.checkPaymentMethodTypes(p, PI_UPDATE), ctx.account);
+        if (method === 'POST' && action === 'confirm')
+          return this.confirmPaymentIntent(id, this.checkPaymentMethodTypes(p, PI_CONFIRM), ctx.account);
         if (method === 'POST' && action === 'cancel') return this.cancelPaymentIntent(id, this.check(PI_CANCEL, p), ctx.account);
       }
 
       if (path === '/v1/charges' && method === 'GET') {
-        return this.listOwned(this.charges, this.check({ ...LIST, payment_intent: 'string', transfer_group: 'string' }, p), ctx.account, '/v1/charges');
+        return this.listOwned(
+          this.charges,
+          this.check({ ...LIST, payment_intent: 'string', transfer_group: 'string' }, p),
+          ctx.account,
+          '/v1/charges',
+        );
       }
-      if ((r = m(/^\/v1\/charges\/(\w+)$/)) && method === 'GET') return this.check(EXPAND, p) && this.owned(this.charges, r[1] as string, ctx.account, 'charge', 'id');
+      if (m(/^\/v1\/charges\/(\w+)$/) && method === 'GET')
+        return this.check(EXPAND, p) && this.owned(this.charges, r[1] as string, ctx.account, 'charge', 'id');
 
       if (path === '/v1/refunds') {
         if (method === 'POST') return this.createRefund(this.check(REFUND_CREATE, p), ctx.account);
-        if (method === 'GET') return this.listOwned(this.refunds, this.check({ ...LIST, charge: 'string', payment_intent: 'string' }, p), ctx.account, '/v1/refunds');
+        if (method === 'GET')
+          return this.listOwned(
+            this.refunds,
+            this.check({ ...LIST, charge: 'string', payment_intent: 'string' }, p),
+            ctx.account,
+            '/v1/refunds',
+          );
       }
-      if ((r = m(/^\/v1\/refunds\/(\w+)$/)) && method === 'GET') return this.check(EXPAND, p) && this.owned(this.refunds, r[1] as string, ctx.account, 'refund', 'refund');
+      if (m(/^\/v1\/refunds\/(\w+)$/) && method === 'GET')
+        return this.check(EXPAND, p) && this.owned(this.refunds, r[1] as string, ctx.account, 'refund', 'refund');
 
       if (path === '/v1/transfers') {
         if (method === 'POST') return this.createTransfer(this.check(TRANSFER_CREATE, p), ctx.account);
-        if (method === 'GET') return this.listOwned(this.transfers, this.check({ ...LIST, destination: 'string', transfer_group: 'string' }, p), ctx.account, '/v1/transfers');
+        if (method === 'GET')
+          return this.listOwned(
+            this.transfers,
+            this.check({ ...LIST, destination: 'string', transfer_group: 'string' }, p),
+            ctx.account,
+            '/v1/transfers',
+          );
       }
-      if ((r = m(/^\/v1\/transfers\/(\w+)$/)) && method === 'GET') return this.check(EXPAND, p) && this.owned(this.transfers, r[1] as string, ctx.account, 'transfer', 'transfer');
-      if ((r = m(/^\/v1\/transfers\/(\w+)\/reversals$/))) {
+      if (m(/^\/v1\/transfers\/(\w+)$/) && method === 'GET')
+        return this.check(EXPAND, p) && this.owned(this.transfers, r[1] as string, ctx.account, 'transfer', 'transfer');
+      if (m(/^\/v1\/transfers\/(\w+)\/reversals$/)) {
         if (method === 'POST') return this.createReversal(r[1] as string, this.check(REVERSAL_CREATE, p), ctx.account);
         if (method === 'GET') {
           const transfer = this.owned(this.transfers, r[1] as string, ctx.account, 'transfer', 'id');
@@ -718,28 +775,44 @@ export class Sandbox {
       if (path === '/v1/application_fees' && method === 'GET') {
         return this.listOwned(this.fees, this.check({ ...LIST, charge: 'string' }, p), ctx.account, '/v1/application_fees');
       }
-      if ((r = m(/^\/v1\/application_fees\/(\w+)$/)) && method === 'GET') return this.check(EXPAND, p) && this.owned(this.fees, r[1] as string, ctx.account, 'application fee', 'id');
+      if (m(/^\/v1\/application_fees\/(\w+)$/) && method === 'GET')
+        return this.check(EXPAND, p) && this.owned(this.fees, r[1] as string, ctx.account, 'application fee', 'id');
 
       if (path === '/v1/balance' && method === 'GET') return this.check(EXPAND, p) && this.balanceObject(ctx.account);
       if (path === '/v1/balance_transactions' && method === 'GET') {
-        return this.listOwned(this.balanceTransactions, this.check({ ...LIST, type: 'string', source: 'string', currency: 'string' }, p), ctx.account, '/v1/balance_transactions');
+        return this.listOwned(
+          this.balanceTransactions,
+          this.check({ ...LIST, type: 'string', source: 'string', currency: 'string' }, p),
+          ctx.account,
+          '/v1/balance_transactions',
+        );
       }
-      if ((r = m(/^\/v1\/balance_transactions\/(\w+)$/)) && method === 'GET') {
-        return this.check(EXPAND, p) && this.owned(this.balanceTransactions, r[1] as string, ctx.account, 'balance transaction', 'id');
+      if (m(/^\/v1\/balance_transactions\/(\w+)$/) && method === 'GET') {
+        return (
+          this.check(EXPAND, p) && this.owned(this.balanceTransactions, r[1] as string, ctx.account, 'balance transaction', 'id')
+        );
       }
 
       if (path === '/v1/checkout/sessions') {
         if (method === 'POST') return this.createSession(this.checkPaymentMethodTypes(p, SESSION_CREATE), ctx.account);
-        if (method === 'GET') return this.listOwned(this.sessions, this.check({ ...LIST, payment_intent: 'string', status: 'string' }, p), ctx.account, '/v1/checkout/sessions');
+        if (method === 'GET')
+          return this.listOwned(
+            this.sessions,
+            this.check({ ...LIST, payment_intent: 'string', status: 'string' }, p),
+            ctx.account,
+            '/v1/checkout/sessions',
+          );
       }
-      if ((r = m(/^\/v1\/checkout\/sessions\/(\w+)(\/expire)?$/))) {
+      if (m(/^\/v1\/checkout\/sessions\/(\w+)(\/expire)?$/)) {
         const id = r[1] as string;
-        if (method === 'GET' && !r[2]) return this.check(EXPAND, p) && this.owned(this.sessions, id, ctx.account, 'checkout.session', 'session');
+        if (method === 'GET' && !r[2])
+          return this.check(EXPAND, p) && this.owned(this.sessions, id, ctx.account, 'checkout.session', 'session');
         if (method === 'POST' && r[2]) return this.expireSession(id, this.check(EXPAND, p), ctx.account);
       }
 
-      if (path === '/v1/events' && method === 'GET') return this.listEvents(this.check({ ...LIST, type: 'string', types: 'strings', created: 'any' }, p), ctx.account);
-      if ((r = m(/^\/v1\/events\/(\w+)$/)) && method === 'GET') {
+      if (path === '/v1/events' && method === 'GET')
+        return this.listEvents(this.check({ ...LIST, type: 'string', types: 'strings', created: 'any' }, p), ctx.account);
+      if (m(/^\/v1\/events\/(\w+)$/) && method === 'GET') {
         this.check(EXPAND, p);
         const event = this.eventList.find((e) => e.id === r?.[1] && (e.account ?? this.platformId) === ctx.account);
         if (!event) throw noSuch('event', r[1] as string);
@@ -794,7 +867,16 @@ export class Sandbox {
 
   private lookup(id: string): unknown {
     if (this.accounts.has(id)) return this.accounts.get(id);
-    for (const map of [this.intents, this.charges, this.refunds, this.transfers, this.reversals, this.fees, this.balanceTransactions, this.sessions] as Map<string, Stored<unknown>>[]) {
+    for (const map of [
+      this.intents,
+      this.charges,
+      this.refunds,
+      this.transfers,
+      this.reversals,
+      this.fees,
+      this.balanceTransactions,
+      this.sessions,
+    ] as Map<string, Stored<unknown>>[]) {
       const found = map.get(id);
       if (found) return found.obj;
     }
@@ -827,7 +909,9 @@ export class Sandbox {
   }
 
   private listOwned<T>(map: Map<string, Stored<T>>, params: Params, account: string, url: string): Stripe.ApiList<T> {
-    const filters = Object.entries(params).filter(([k, v]) => !['limit', 'starting_after', 'ending_before', 'expand', 'created'].includes(k) && v !== null);
+    const filters = Object.entries(params).filter(
+      ([k, v]) => !['limit', 'starting_after', 'ending_before', 'expand', 'created'].includes(k) && v !== null,
+    );
     const items = [...map.values()]
       .filter((s) => s.owner === account)
       .map((s) => s.obj)
@@ -840,18 +924,26 @@ export class Sandbox {
   private requireAccount(id: string, param = 'account'): Stripe.Account {
     const account = this.accounts.get(id);
     if (!account) {
-      throw invalidRequest(`No such account: '${id}'`, { param, code: 'resource_missing', status: param === 'account' && this.current?.method === 'GET' ? 404 : 400 });
+      throw invalidRequest(`No such account: '${id}'`, {
+        param,
+        code: 'resource_missing',
+        status: param === 'account' && this.current?.method === 'GET' ? 404 : 400,
+      });
     }
     return account;
   }
 
   private createAccount(p: Params, requester: string): Stripe.Account {
     if (requester !== this.platformId) {
-      throw invalidRequest('Connected accounts cannot create other accounts; call accounts.create without stripeAccount.', { status: 403 });
+      throw invalidRequest('Connected accounts cannot create other accounts; call accounts.create without stripeAccount.', {
+        status: 403,
+      });
     }
     const controllerParam = p.controller as Params | undefined;
     if (p.type && controllerParam) {
-      throw invalidRequest('You cannot pass both `type` and `controller`. `type` is legacy; prefer `controller` properties.', { param: 'type' });
+      throw invalidRequest('You cannot pass both `type` and `controller`. `type` is legacy; prefer `controller` properties.', {
+        param: 'type',
+      });
     }
     const legacy = (str(p.type) ?? (controllerParam ? null : 'standard')) as 'express' | 'standard' | 'custom' | null;
     let dashboard: string;
@@ -895,9 +987,12 @@ export class Sandbox {
       capabilities.transfers ??= 'inactive';
     }
     if ((type === 'express' || type === 'custom') && Object.keys(capabilities).length === 0) {
-      throw invalidRequest('Accounts without a Stripe dashboard must request at least one capability, for example capabilities[transfers][requested]=true.', {
-        param: 'capabilities',
-      });
+      throw invalidRequest(
+        'Accounts without a Stripe dashboard must request at least one capability, for example capabilities[transfers][requested]=true.',
+        {
+          param: 'capabilities',
+        },
+      );
     }
     const country = (str(p.country) ?? 'US').toUpperCase();
     const email = str(p.email);
@@ -930,7 +1025,10 @@ export class Sandbox {
       account.metadata = mergeMetadata(account.metadata ?? {}, p.metadata);
     }
     if (p.email !== undefined) {
-      if (account.details_submitted) throw invalidRequest('This account has completed onboarding: its email can no longer be changed by the platform.', { param: 'email' });
+      if (account.details_submitted)
+        throw invalidRequest('This account has completed onboarding: its email can no longer be changed by the platform.', {
+          param: 'email',
+        });
       previous.email = account.email;
       account.email = str(p.email);
     }
@@ -976,7 +1074,10 @@ export class Sandbox {
     const account = this.requireAccount(p.account as string);
     const type = p.type as string;
     if (type === 'account_update' && account.controller?.stripe_dashboard?.type !== 'none') {
-      throw invalidRequest('You cannot create `account_update` type Account Links for accounts with access to a Stripe dashboard.', { param: 'type' });
+      throw invalidRequest(
+        'You cannot create `account_update` type Account Links for accounts with access to a Stripe dashboard.',
+        { param: 'type' },
+      );
     }
     for (const key of ['refresh_url', 'return_url'] as const) {
       const value = str(p[key]);
@@ -985,7 +1086,13 @@ export class Sandbox {
     const token = randomToken(18);
     const created = this.nowSeconds();
     const expiresAt = created + ACCOUNT_LINK_TTL_SECONDS;
-    this.links.set(token, { account: account.id, refreshUrl: p.refresh_url as string, returnUrl: p.return_url as string, expiresAt, state: 'new' });
+    this.links.set(token, {
+      account: account.id,
+      refreshUrl: p.refresh_url as string,
+      returnUrl: p.return_url as string,
+      expiresAt,
+      state: 'new',
+    });
     return { object: 'account_link', created, expires_at: expiresAt, url: `${this.origin}/connect/onboarding/${token}` };
   }
 
@@ -1014,7 +1121,11 @@ export class Sandbox {
     if (ctx.path === '/oauth/deauthorize' && ctx.method === 'POST') {
       const id = str(ctx.params.stripe_user_id);
       if (!id || !this.accounts.has(id)) throw new OAuthError('invalid_client', `No such account: ${id ?? ''}`);
-      this.emit('account.application.deauthorized', { id: `ca_sandbox`, object: 'application', name: 'sandbox' } as { id: string }, id);
+      this.emit(
+        'account.application.deauthorized',
+        { id: `ca_sandbox`, object: 'application', name: 'sandbox' } as { id: string },
+        id,
+      );
       return { stripe_user_id: id };
     }
     throw new OAuthError('invalid_request', `Unrecognized OAuth request (${ctx.method} ${ctx.path})`);
@@ -1024,17 +1135,24 @@ export class Sandbox {
 
   private validateAmount(amount: number, currency: string, param = 'amount'): void {
     const info = currencyInfo(currency);
-    if (!info) throw invalidRequest(`Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, ...`, { param: 'currency' });
-    if (amount < 1) throw invalidRequest('This value must be greater than or equal to 1.', { param, code: 'parameter_invalid_integer' });
+    if (!info)
+      throw invalidRequest(`Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, ...`, {
+        param: 'currency',
+      });
+    if (amount < 1)
+      throw invalidRequest('This value must be greater than or equal to 1.', { param, code: 'parameter_invalid_integer' });
     if (amount > MAX_AMOUNT) throw invalidRequest('Amount must be no more than 99,999,999', { param, code: 'amount_too_large' });
     if (info.minimumAmount !== undefined && amount < info.minimumAmount) {
-      throw invalidRequest(
-        `Amount must be at least ${formatAmount(info.minimumAmount, currency)}`,
-        { param, code: 'amount_too_small' },
-      );
+      throw invalidRequest(`Amount must be at least ${formatAmount(info.minimumAmount, currency)}`, {
+        param,
+        code: 'amount_too_small',
+      });
     }
     if (amount % info.multipleOf !== 0) {
-      throw invalidRequest(`Amounts in ${currency.toUpperCase()} must be a multiple of ${info.multipleOf}.`, { param, code: 'invalid_charge_amount' });
+      throw invalidRequest(`Amounts in ${currency.toUpperCase()} must be a multiple of ${info.multipleOf}.`, {
+        param,
+        code: 'invalid_charge_amount',
+      });
     }
   }
 
@@ -1043,10 +1161,16 @@ export class Sandbox {
     const name = (k: string) => (prefix ? `${prefix}[${k}]` : k);
     if (destination !== null) {
       if (requester !== this.platformId) {
-        throw invalidRequest('transfer_data[destination] cannot be used together with the Stripe-Account header.', { param: name('transfer_data[destination]') });
+        throw invalidRequest('transfer_data[destination] cannot be used together with the Stripe-Account header.', {
+          param: name('transfer_data[destination]'),
+        });
       }
       const account = this.accounts.get(destination);
-      if (!account) throw invalidRequest(`No such destination: '${destination}'`, { param: name('transfer_data[destination]'), code: 'resource_missing' });
+      if (!account)
+        throw invalidRequest(`No such destination: '${destination}'`, {
+          param: name('transfer_data[destination]'),
+          code: 'resource_missing',
+        });
       const caps = (account.capabilities ?? {}) as Record<string, string>;
       if (caps.transfers !== 'active' && caps.crypto_transfers !== 'active' && caps.legacy_payments !== 'active') {
         throw invalidRequest(
@@ -1062,7 +1186,11 @@ export class Sandbox {
           { param: name('application_fee_amount') },
         );
       }
-      if (fee < 0) throw invalidRequest('This value must be greater than or equal to 0.', { param: name('application_fee_amount'), code: 'parameter_invalid_integer' });
+      if (fee < 0)
+        throw invalidRequest('This value must be greater than or equal to 0.', {
+          param: name('application_fee_amount'),
+          code: 'parameter_invalid_integer',
+        });
       if (fee > amount) {
         throw invalidRequest(
           `The application fee amount (${fee}) cannot be greater than the amount of the payment (${amount}).`,
@@ -1074,7 +1202,9 @@ export class Sandbox {
 
   private createPaymentIntent(p: Params, requester: string): Stripe.PaymentIntent {
     if (p.capture_method === 'manual') {
-      throw invalidRequest('capture_method=manual is not simulated by the stripe-marketplace sandbox.', { param: 'capture_method' });
+      throw invalidRequest('capture_method=manual is not simulated by the stripe-marketplace sandbox.', {
+        param: 'capture_method',
+      });
     }
     const amount = p.amount as number;
     const currency = (p.currency as string).toLowerCase();
@@ -1084,8 +1214,12 @@ export class Sandbox {
     const fee = num(p.application_fee_amount);
     this.validateSplit(fee, amount, destination, requester);
     if (transferData?.amount !== undefined && transferData.amount !== null) {
-      if (fee !== null) throw invalidRequest('You cannot pass both application_fee_amount and transfer_data[amount].', { param: 'transfer_data[amount]' });
-      if ((transferData.amount as number) > amount) throw invalidRequest('transfer_data[amount] cannot be greater than amount.', { param: 'transfer_data[amount]' });
+      if (fee !== null)
+        throw invalidRequest('You cannot pass both application_fee_amount and transfer_data[amount].', {
+          param: 'transfer_data[amount]',
+        });
+      if ((transferData.amount as number) > amount)
+        throw invalidRequest('transfer_data[amount] cannot be greater than amount.', { param: 'transfer_data[amount]' });
     }
     const apm = p.automatic_payment_methods as Params | undefined;
     const id = this.id('pi');
@@ -1095,8 +1229,16 @@ export class Sandbox {
       amount,
       currency,
       applicationFeeAmount: fee,
-      transferData: destination ? ({ destination, ...(transferData?.amount != null ? { amount: transferData.amount as number } : {}) } as Stripe.PaymentIntent.TransferData) : null,
-      automaticPaymentMethods: apm === undefined ? { allow_redirects: 'always', enabled: true } : { enabled: apm.enabled === true, allow_redirects: (str(apm.allow_redirects) ?? 'always') as 'always' },
+      transferData: destination
+        ? ({
+            destination,
+            ...(transferData?.amount != null ? { amount: transferData.amount as number } : {}),
+          } as Stripe.PaymentIntent.TransferData)
+        : null,
+      automaticPaymentMethods:
+        apm === undefined
+          ? { allow_redirects: 'always', enabled: true }
+          : { enabled: apm.enabled === true, allow_redirects: (str(apm.allow_redirects) ?? 'always') as 'always' },
       excludedPaymentMethodTypes: (p.excluded_payment_method_types as string[] | undefined) ?? null,
       metadata: meta(p.metadata),
       description: str(p.description),
@@ -1123,16 +1265,20 @@ export class Sandbox {
     if (!stored || stored.owner !== requester) throw noSuch('payment_intent', id, 'intent');
     const intent = stored.obj;
     if (intent.status !== 'requires_payment_method' && intent.status !== 'requires_confirmation') {
-      throw unexpectedState(`This PaymentIntent's amount could not be updated because it has a status of ${intent.status}. You may only update the amount of a PaymentIntent with one of the following statuses: requires_payment_method, requires_confirmation, requires_action.`);
+      throw unexpectedState(
+        `This PaymentIntent's amount could not be updated because it has a status of ${intent.status}. You may only update the amount of a PaymentIntent with one of the following statuses: requires_payment_method, requires_confirmation, requires_action.`,
+      );
     }
     if (p.transfer_data !== undefined && (p.transfer_data as Params | null)?.destination !== undefined) {
-      throw invalidRequest('transfer_data[destination] cannot be changed once the PaymentIntent is created.', { param: 'transfer_data[destination]' });
+      throw invalidRequest('transfer_data[destination] cannot be changed once the PaymentIntent is created.', {
+        param: 'transfer_data[destination]',
+      });
     }
     const amount = num(p.amount) ?? intent.amount;
     const currency = (str(p.currency) ?? intent.currency).toLowerCase();
     this.validateAmount(amount, currency);
     const fee = p.application_fee_amount === undefined ? intent.application_fee_amount : num(p.application_fee_amount);
-    this.validateSplit(fee, amount, intent.transfer_data?.destination as string | null ?? null, requester);
+    this.validateSplit(fee, amount, (intent.transfer_data?.destination as string | null) ?? null, requester);
     intent.amount = amount;
     intent.currency = currency;
     intent.application_fee_amount = fee;
@@ -1141,7 +1287,8 @@ export class Sandbox {
     if (p.receipt_email !== undefined) intent.receipt_email = str(p.receipt_email);
     if (p.payment_method !== undefined) {
       const pm = str(p.payment_method);
-      if (pm && !cardOutcome(pm)) throw invalidRequest(`No such PaymentMethod: '${pm}'`, { param: 'payment_method', code: 'resource_missing' });
+      if (pm && !cardOutcome(pm))
+        throw invalidRequest(`No such PaymentMethod: '${pm}'`, { param: 'payment_method', code: 'resource_missing' });
       intent.payment_method = pm;
       intent.status = pm ? 'requires_confirmation' : 'requires_payment_method';
     }
@@ -1169,11 +1316,12 @@ export class Sandbox {
       );
     }
     const outcome = cardOutcome(paymentMethod);
-    if (!outcome) throw invalidRequest(`No such PaymentMethod: '${paymentMethod}'`, { param: 'payment_method', code: 'resource_missing' });
+    if (!outcome)
+      throw invalidRequest(`No such PaymentMethod: '${paymentMethod}'`, { param: 'payment_method', code: 'resource_missing' });
     const apm = intent.automatic_payment_methods;
     if (apm?.enabled && apm.allow_redirects !== 'never' && !str(p.return_url) && !p.__hosted) {
       throw invalidRequest(
-        'This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don\'t want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.',
+        "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don't want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.",
         { param: 'return_url' },
       );
     }
@@ -1185,7 +1333,12 @@ export class Sandbox {
     return intent;
   }
 
-  private decline(stored: Stored<Stripe.PaymentIntent>, paymentMethod: string, card: CardInfo, decline: { code: string; declineCode: string | undefined; message: string }): never {
+  private decline(
+    stored: Stored<Stripe.PaymentIntent>,
+    paymentMethod: string,
+    card: CardInfo,
+    decline: { code: string; declineCode: string | undefined; message: string },
+  ): never {
     const intent = stored.obj;
     const charge = newCharge({
       id: this.id('ch'),
@@ -1373,26 +1526,40 @@ export class Sandbox {
   private createRefund(p: Params, requester: string): Stripe.Refund {
     let chargeId = str(p.charge);
     const intentId = str(p.payment_intent);
-    if (chargeId && intentId) throw invalidRequest('You can only pass one of charge or payment_intent.', { param: 'payment_intent' });
+    if (chargeId && intentId)
+      throw invalidRequest('You can only pass one of charge or payment_intent.', { param: 'payment_intent' });
     if (!chargeId && !intentId) {
-      throw invalidRequest('One of the following params should be provided for this request: payment_intent or charge.', { code: 'parameter_missing' });
+      throw invalidRequest('One of the following params should be provided for this request: payment_intent or charge.', {
+        code: 'parameter_missing',
+      });
     }
     if (intentId) {
       const intent = this.intents.get(intentId);
       if (!intent || intent.owner !== requester) throw noSuch('payment_intent', intentId, 'payment_intent');
       if (intent.obj.status !== 'succeeded' || !intent.obj.latest_charge) {
-        throw invalidRequest(`This PaymentIntent (${intentId}) does not have a successful charge to refund.`, { param: 'payment_intent' });
+        throw invalidRequest(`This PaymentIntent (${intentId}) does not have a successful charge to refund.`, {
+          param: 'payment_intent',
+        });
       }
       chargeId = intent.obj.latest_charge as string;
     }
     const stored = this.charges.get(chargeId as string);
     if (!stored || stored.owner !== requester) throw noSuch('charge', chargeId as string, 'charge');
     const charge = stored.obj;
-    if (charge.status !== 'succeeded') throw invalidRequest(`Charge ${charge.id} has not succeeded, so it cannot be refunded.`, { param: 'charge' });
+    if (charge.status !== 'succeeded')
+      throw invalidRequest(`Charge ${charge.id} has not succeeded, so it cannot be refunded.`, { param: 'charge' });
     const remaining = charge.amount - charge.amount_refunded;
-    if (remaining === 0) throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { param: 'charge', code: 'charge_already_refunded' });
+    if (remaining === 0)
+      throw invalidRequest(`Charge ${charge.id} has already been refunded.`, {
+        param: 'charge',
+        code: 'charge_already_refunded',
+      });
     const amount = num(p.amount) ?? remaining;
-    if (amount < 1) throw invalidRequest('This value must be greater than or equal to 1.', { param: 'amount', code: 'parameter_invalid_integer' });
+    if (amount < 1)
+      throw invalidRequest('This value must be greater than or equal to 1.', {
+        param: 'amount',
+        code: 'parameter_invalid_integer',
+      });
     if (amount > remaining) {
       throw invalidRequest(
         `Refund amount (${formatAmount(amount, charge.currency)}) is greater than unrefunded amount on charge (${formatAmount(remaining, charge.currency)})`,
@@ -1402,10 +1569,17 @@ export class Sandbox {
     const info = this.chargeMeta.get(charge.id) as ChargeMeta;
     const reverse = p.reverse_transfer === true;
     const refundFee = p.refund_application_fee === true;
-    if (reverse && !info.transfer) throw invalidRequest('reverse_transfer can only be used on destination charges (a charge with transfer_data[destination]).', { param: 'reverse_transfer' });
-    if (refundFee && !info.fee) throw invalidRequest('This charge has no application fee to refund.', { param: 'refund_application_fee' });
+    if (reverse && !info.transfer)
+      throw invalidRequest(
+        'reverse_transfer can only be used on destination charges (a charge with transfer_data[destination]).',
+        { param: 'reverse_transfer' },
+      );
+    if (refundFee && !info.fee)
+      throw invalidRequest('This charge has no application fee to refund.', { param: 'refund_application_fee' });
     if (refundFee && info.transfer && !reverse) {
-      throw invalidRequest('refund_application_fee requires reverse_transfer=true on destination charges.', { param: 'refund_application_fee' });
+      throw invalidRequest('refund_application_fee requires reverse_transfer=true on destination charges.', {
+        param: 'refund_application_fee',
+      });
     }
     if (refundFee && requester !== this.platformId) {
       throw invalidRequest('Only the platform can refund its application fee.', { param: 'refund_application_fee' });
@@ -1465,9 +1639,24 @@ export class Sandbox {
     if (fee && feeRefund > 0) {
       const payer = info.feePayer as string;
       const feeRefundId = this.id('fr');
-      const platformTxn = this.ledger(this.platformId, -feeRefund, 0, charge.currency, 'application_fee_refund', 'platform_earning_refund', feeRefundId);
+      const platformTxn = this.ledger(
+        this.platformId,
+        -feeRefund,
+        0,
+        charge.currency,
+        'application_fee_refund',
+        'platform_earning_refund',
+        feeRefundId,
+      );
       this.ledger(payer, feeRefund, 0, charge.currency, 'application_fee_refund', 'platform_earning_refund', feeRefundId);
-      const feeRefundObj = newFeeRefund({ id: feeRefundId, created: this.nowSeconds(), amount: feeRefund, currency: charge.currency, fee: fee.obj.id, balanceTransaction: platformTxn.id });
+      const feeRefundObj = newFeeRefund({
+        id: feeRefundId,
+        created: this.nowSeconds(),
+        amount: feeRefund,
+        currency: charge.currency,
+        fee: fee.obj.id,
+        balanceTransaction: platformTxn.id,
+      });
       fee.obj.amount_refunded += feeRefund;
       fee.obj.refunded = fee.obj.amount_refunded === fee.obj.amount;
       fee.obj.refunds.data.unshift(feeRefundObj);
@@ -1477,10 +1666,23 @@ export class Sandbox {
     return refund;
   }
 
-  private reverse(transfer: Stored<Stripe.Transfer>, amount: number, sourceRefund: string | null, metadata: Record<string, string>): Stripe.TransferReversal {
+  private reverse(
+    transfer: Stored<Stripe.Transfer>,
+    amount: number,
+    sourceRefund: string | null,
+    metadata: Record<string, string>,
+  ): Stripe.TransferReversal {
     const destination = transfer.obj.destination as string;
     const reversalId = this.id('trr');
-    const platformTxn = this.ledger(transfer.owner, amount, 0, transfer.obj.currency, 'transfer_refund', 'transfer_reversal', reversalId);
+    const platformTxn = this.ledger(
+      transfer.owner,
+      amount,
+      0,
+      transfer.obj.currency,
+      'transfer_refund',
+      'transfer_reversal',
+      reversalId,
+    );
     this.ledger(destination, -amount, 0, transfer.obj.currency, 'payment_refund', 'refund', reversalId);
     const reversal = newTransferReversal({
       id: reversalId,
@@ -1503,14 +1705,20 @@ export class Sandbox {
   }
 
   private createTransfer(p: Params, requester: string): Stripe.Transfer {
-    if (requester !== this.platformId) throw invalidRequest('Transfers are created by the platform, without the Stripe-Account header.', { status: 403 });
+    if (requester !== this.platformId)
+      throw invalidRequest('Transfers are created by the platform, without the Stripe-Account header.', { status: 403 });
     const amount = p.amount as number;
     const currency = (p.currency as string).toLowerCase();
     if (!currencyInfo(currency)) throw invalidRequest(`Invalid currency: ${currency}.`, { param: 'currency' });
-    if (amount < 1) throw invalidRequest('This value must be greater than or equal to 1.', { param: 'amount', code: 'parameter_invalid_integer' });
+    if (amount < 1)
+      throw invalidRequest('This value must be greater than or equal to 1.', {
+        param: 'amount',
+        code: 'parameter_invalid_integer',
+      });
     const destination = p.destination as string;
     const account = this.accounts.get(destination);
-    if (!account) throw invalidRequest(`No such destination: '${destination}'`, { param: 'destination', code: 'resource_missing' });
+    if (!account)
+      throw invalidRequest(`No such destination: '${destination}'`, { param: 'destination', code: 'resource_missing' });
     if ((account.capabilities as Record<string, string> | undefined)?.transfers !== 'active') {
       throw invalidRequest(
         'Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments',
@@ -1520,12 +1728,19 @@ export class Sandbox {
     const source = str(p.source_transaction);
     if (source) {
       const charge = this.charges.get(source);
-      if (!charge || charge.owner !== this.platformId) throw invalidRequest(`No such charge: '${source}'`, { param: 'source_transaction', code: 'resource_missing' });
-      if (charge.obj.status !== 'succeeded') throw invalidRequest(`The source transaction ${source} has not succeeded.`, { param: 'source_transaction' });
+      if (!charge || charge.owner !== this.platformId)
+        throw invalidRequest(`No such charge: '${source}'`, { param: 'source_transaction', code: 'resource_missing' });
+      if (charge.obj.status !== 'succeeded')
+        throw invalidRequest(`The source transaction ${source} has not succeeded.`, { param: 'source_transaction' });
       if (charge.obj.currency !== currency) {
-        throw invalidRequest(`The currency of source_transaction's balance transaction (${charge.obj.currency}) must be the same as the transfer currency (${currency})`, { param: 'currency' });
+        throw invalidRequest(
+          `The currency of source_transaction's balance transaction (${charge.obj.currency}) must be the same as the transfer currency (${currency})`,
+          { param: 'currency' },
+        );
       }
-      const already = [...this.transfers.values()].filter((t) => t.obj.source_transaction === source).reduce((s, t) => s + t.obj.amount - t.obj.amount_reversed, 0);
+      const already = [...this.transfers.values()]
+        .filter((t) => t.obj.source_transaction === source)
+        .reduce((s, t) => s + t.obj.amount - t.obj.amount_reversed, 0);
       const room = charge.obj.amount - charge.obj.amount_refunded - already;
       if (amount > room) {
         throw invalidRequest(
@@ -1539,7 +1754,16 @@ export class Sandbox {
         { code: 'balance_insufficient' },
       );
     }
-    const transfer = this.moveToConnected(this.platformId, destination, amount, currency, source, str(p.transfer_group), meta(p.metadata), str(p.description));
+    const transfer = this.moveToConnected(
+      this.platformId,
+      destination,
+      amount,
+      currency,
+      source,
+      str(p.transfer_group),
+      meta(p.metadata),
+      str(p.description),
+    );
     this.emit('transfer.created', transfer, this.platformId);
     return transfer;
   }
@@ -1548,15 +1772,25 @@ export class Sandbox {
     const stored = this.transfers.get(transferId);
     if (!stored || stored.owner !== requester) throw noSuch('transfer', transferId, 'id');
     const remaining = stored.obj.amount - stored.obj.amount_reversed;
-    if (remaining === 0) throw invalidRequest(`Transfer ${transferId} has already been fully reversed.`, { code: 'transfer_already_reversed' });
+    if (remaining === 0)
+      throw invalidRequest(`Transfer ${transferId} has already been fully reversed.`, { code: 'transfer_already_reversed' });
     const amount = num(p.amount) ?? remaining;
-    if (amount < 1) throw invalidRequest('This value must be greater than or equal to 1.', { param: 'amount', code: 'parameter_invalid_integer' });
+    if (amount < 1)
+      throw invalidRequest('This value must be greater than or equal to 1.', {
+        param: 'amount',
+        code: 'parameter_invalid_integer',
+      });
     if (amount > remaining) {
-      throw invalidRequest(`Reversal amount (${formatAmount(amount, stored.obj.currency)}) is greater than the amount left on the transfer (${formatAmount(remaining, stored.obj.currency)}).`, { param: 'amount' });
+      throw invalidRequest(
+        `Reversal amount (${formatAmount(amount, stored.obj.currency)}) is greater than the amount left on the transfer (${formatAmount(remaining, stored.obj.currency)}).`,
+        { param: 'amount' },
+      );
     }
     const destination = stored.obj.destination as string;
     if (this.available(destination, stored.obj.currency) < amount) {
-      throw invalidRequest(`Insufficient funds in the connected account ${destination} to reverse this transfer.`, { code: 'balance_insufficient' });
+      throw invalidRequest(`Insufficient funds in the connected account ${destination} to reverse this transfer.`, {
+        code: 'balance_insufficient',
+      });
     }
     return this.reverse(stored, amount, null, meta(p.metadata));
   }
@@ -1568,7 +1802,8 @@ export class Sandbox {
     for (const { owner, obj } of this.balanceTransactions.values()) {
       if (owner === account) totals.set(obj.currency, (totals.get(obj.currency) ?? 0) + obj.net);
     }
-    if (totals.size === 0) totals.set(account === this.platformId ? 'usd' : (this.accounts.get(account)?.default_currency ?? 'usd'), 0);
+    if (totals.size === 0)
+      totals.set(account === this.platformId ? 'usd' : (this.accounts.get(account)?.default_currency ?? 'usd'), 0);
     const rows = [...totals].map(([currency, amount]) => ({ amount, currency, source_types: { card: amount } }));
     return {
       object: 'balance',
@@ -1580,8 +1815,7 @@ export class Sandbox {
 
   private listEvents(p: Params, account: string): Stripe.ApiList<Stripe.Event> {
     const types = (p.types as string[] | undefined) ?? (str(p.type) ? [p.type as string] : null);
-    const match = (type: string) =>
-      !types || types.some((t) => (t.endsWith('*') ? type.startsWith(t.slice(0, -1)) : type === t));
+    const match = (type: string) => !types || types.some((t) => (t.endsWith('*') ? type.startsWith(t.slice(0, -1)) : type === t));
     const items = this.eventList.filter((e) => (e.account ?? this.platformId) === account && match(e.type));
     return this.list(items, p, '/v1/events');
   }
@@ -1590,23 +1824,34 @@ export class Sandbox {
 
   private createSession(p: Params, requester: string): Stripe.Checkout.Session {
     if (p.mode !== 'payment') {
-      throw invalidRequest(`mode=${String(p.mode)} is not simulated by the stripe-marketplace sandbox; use mode=payment.`, { param: 'mode' });
+      throw invalidRequest(`mode=${String(p.mode)} is not simulated by the stripe-marketplace sandbox; use mode=payment.`, {
+        param: 'mode',
+      });
     }
     const items = (p.line_items as Params[] | undefined) ?? [];
     if (items.length === 0) throw missingParam('line_items');
     const lineItems: SessionExtra['lineItems'] = [];
     let currency: string | null = null;
     items.forEach((item, i) => {
-      if (item.price) throw invalidRequest(`No such price: '${String(item.price)}' (the sandbox accepts price_data only)`, { param: `line_items[${i}][price]`, code: 'resource_missing' });
+      if (item.price)
+        throw invalidRequest(`No such price: '${String(item.price)}' (the sandbox accepts price_data only)`, {
+          param: `line_items[${i}][price]`,
+          code: 'resource_missing',
+        });
       const data = item.price_data as Params | undefined;
-      if (!data) throw invalidRequest(`You must specify either \`price\` or \`price_data\` in line_items[${i}].`, { param: `line_items[${i}]`, code: 'parameter_missing' });
+      if (!data)
+        throw invalidRequest(`You must specify either \`price\` or \`price_data\` in line_items[${i}].`, {
+          param: `line_items[${i}]`,
+          code: 'parameter_missing',
+        });
       const quantity = num(item.quantity);
       if (quantity === null) throw missingParam(`line_items[${i}][quantity]`);
       if (quantity < 1) throw invalidRequest('Quantity must be greater than 0.', { param: `line_items[${i}][quantity]` });
       const unitAmount = num(data.unit_amount);
       if (unitAmount === null) throw missingParam(`line_items[${i}][price_data][unit_amount]`);
       const itemCurrency = (data.currency as string).toLowerCase();
-      if (currency && currency !== itemCurrency) throw invalidRequest('All line items must use the same currency.', { param: `line_items[${i}][price_data][currency]` });
+      if (currency && currency !== itemCurrency)
+        throw invalidRequest('All line items must use the same currency.', { param: `line_items[${i}][price_data][currency]` });
       currency = itemCurrency;
       const product = data.product_data as Params | undefined;
       if (!product) throw missingParam(`line_items[${i}][price_data][product_data]`);
@@ -1616,7 +1861,13 @@ export class Sandbox {
     this.validateAmount(total, currency as unknown as string, 'line_items');
     const intentData = (p.payment_intent_data as Params | undefined) ?? {};
     const transferData = intentData.transfer_data as Params | undefined;
-    this.validateSplit(num(intentData.application_fee_amount), total, transferData ? (transferData.destination as string) : null, requester, 'payment_intent_data');
+    this.validateSplit(
+      num(intentData.application_fee_amount),
+      total,
+      transferData ? (transferData.destination as string) : null,
+      requester,
+      'payment_intent_data',
+    );
     const id = this.id('cs_test');
     const created = this.nowSeconds();
     const session = newCheckoutSession({
@@ -1640,7 +1891,10 @@ export class Sandbox {
   private paySession(stored: Stored<Stripe.Checkout.Session>, paymentMethod: string): Stripe.Checkout.Session {
     const session = stored.obj;
     if (session.status === 'open' && this.nowSeconds() >= session.expires_at) this.expire(stored);
-    if (session.status !== 'open') throw invalidRequest(`This Checkout Session is ${session.status} and can no longer be paid.`, { code: 'checkout_session_unexpected_state' });
+    if (session.status !== 'open')
+      throw invalidRequest(`This Checkout Session is ${session.status} and can no longer be paid.`, {
+        code: 'checkout_session_unexpected_state',
+      });
     const extra = this.sessionExtra.get(session.id) as SessionExtra;
     const data = extra.intentData;
     let intent: Stored<Stripe.PaymentIntent>;
@@ -1693,9 +1947,12 @@ export class Sandbox {
     const stored = this.sessions.get(id);
     if (!stored || stored.owner !== requester) throw noSuch('checkout.session', id, 'session');
     if (stored.obj.status !== 'open') {
-      throw invalidRequest(`Only Checkout Sessions with a status of \`open\` can be expired. This session has a status of \`${stored.obj.status}\`.`, {
-        code: 'checkout_session_unexpected_state',
-      });
+      throw invalidRequest(
+        `Only Checkout Sessions with a status of \`open\` can be expired. This session has a status of \`${stored.obj.status}\`.`,
+        {
+          code: 'checkout_session_unexpected_state',
+        },
+      );
     }
     this.expire(stored);
     return stored.obj;
@@ -1733,7 +1990,11 @@ function createdFilter(created: unknown): (t: number) => boolean {
   const range = created as Record<string, string | undefined>;
   const bound = (k: string) => (range[k] === undefined ? undefined : Number(range[k]));
   const [gt, gte, lt, lte] = [bound('gt'), bound('gte'), bound('lt'), bound('lte')];
-  return (t) => (gt === undefined || t > gt) && (gte === undefined || t >= gte) && (lt === undefined || t < lt) && (lte === undefined || t <= lte);
+  return (t) =>
+    (gt === undefined || t > gt) &&
+    (gte === undefined || t >= gte) &&
+    (lt === undefined || t < lt) &&
+    (lte === undefined || t <= lte);
 }
 
 /** Stripe's metadata update: keys merge in, an empty value removes a key, and an empty `metadata` clears all. */
@@ -1748,13 +2009,36 @@ function mergeMetadata(current: Record<string, string>, update: unknown): Record
 }
 
 function defaultCurrencyFor(country: string): string {
-  const map: Record<string, string> = { GB: 'gbp', US: 'usd', CA: 'cad', AU: 'aud', JP: 'jpy', CH: 'chf', SE: 'sek', NO: 'nok', DK: 'dkk', NZ: 'nzd', SG: 'sgd', HK: 'hkd', MX: 'mxn', BR: 'brl', IN: 'inr', PL: 'pln' };
+  const map: Record<string, string> = {
+    GB: 'gbp',
+    US: 'usd',
+    CA: 'cad',
+    AU: 'aud',
+    JP: 'jpy',
+    CH: 'chf',
+    SE: 'sek',
+    NO: 'nok',
+    DK: 'dkk',
+    NZ: 'nzd',
+    SG: 'sgd',
+    HK: 'hkd',
+    MX: 'mxn',
+    BR: 'brl',
+    IN: 'inr',
+    PL: 'pln',
+  };
   return map[country] ?? 'eur';
 }
 
 // ---- parameter specs ---------------------------------------------------------------------------------
 
-const LIST: SpecObject = { limit: 'integer', starting_after: 'string', ending_before: 'string', expand: 'strings', created: 'any' };
+const LIST: SpecObject = {
+  limit: 'integer',
+  starting_after: 'string',
+  ending_before: 'string',
+  expand: 'strings',
+  created: 'any',
+};
 
 const BUSINESS_PROFILE: SpecObject = {
   mcc: 'string',
@@ -1772,10 +2056,16 @@ const BUSINESS_PROFILE: SpecObject = {
 };
 
 const CAPABILITIES: SpecObject = Object.fromEntries(
-  ['transfers', 'card_payments', 'crypto_transfers', 'legacy_payments', 'link_payments', 'bacs_debit_payments', 'sepa_debit_payments', 'us_bank_account_ach_payments'].map((c) => [
-    c,
-    { requested: 'boolean' },
-  ]),
+  [
+    'transfers',
+    'card_payments',
+    'crypto_transfers',
+    'legacy_payments',
+    'link_payments',
+    'bacs_debit_payments',
+    'sepa_debit_payments',
+    'us_bank_account_ach_payments',
+  ].map((c) => [c, { requested: 'boolean' }]),
 );
 
 const ACCOUNT_CREATE: SpecObject = {
@@ -1855,7 +2145,12 @@ const PI_CREATE: SpecObject = {
   payment_method_types: 'strings',
 };
 
-const PI_UPDATE: SpecObject = { ...PI_COMMON, amount: 'integer', currency: 'string', transfer_data: { amount: 'integer', destination: 'string' } };
+const PI_UPDATE: SpecObject = {
+  ...PI_COMMON,
+  amount: 'integer',
+  currency: 'string',
+  transfer_data: { amount: 'integer', destination: 'string' },
+};
 
 const PI_CONFIRM: SpecObject = {
   ...EXPAND,
@@ -1894,7 +2189,13 @@ const TRANSFER_CREATE: SpecObject = {
   description: 'string',
 };
 
-const REVERSAL_CREATE: SpecObject = { ...EXPAND, amount: 'integer', metadata: 'metadata', description: 'string', refund_application_fee: 'boolean' };
+const REVERSAL_CREATE: SpecObject = {
+  ...EXPAND,
+  amount: 'integer',
+  metadata: 'metadata',
+  description: 'string',
+  refund_application_fee: 'boolean',
+};
 
 const SESSION_CREATE: SpecObject = {
   ...EXPAND,

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Packs the package once and checks the tarball the way users receive it:
+//   1. the exports map's shape (types first; .d.ts for import, .d.cts for require),
+//   2. publint (strict),
+//   3. @arethetypeswrong/cli with the node16 profile: every subpath must resolve, with the right declaration
+//      file, under node16 (ESM and CJS) and bundler resolution,
+//   4. the consumer projects in test/consumers (scripts/check-consumers.mjs).
+// Run after `npm run build`. Usage: node scripts/check-package.mjs [--no-consumers]
+import { runConsumers } from './check-consumers.mjs';
+import { bin, exportsMapProblems, fileSubpaths, packTarball, publicSubpaths, readPackage, run } from './lib/package.mjs';
+
+const RESOLUTION_KINDS = {
+  'node16-esm': { condition: 'import', types: '.d.ts' },
+  'node16-cjs': { condition: 'require', types: '.d.cts' },
+  bundler: { condition: 'import', types: '.d.ts' },
+};
+
+function fail(title, problems) {
+  console.error(`\n✖ ${title}\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  process.exit(1);
+}
+
+const started = performance.now();
+const pkg = readPackage();
+const subpaths = publicSubpaths(pkg);
+
+const shapeProblems = exportsMapProblems(pkg);
+if (shapeProblems.length > 0) fail('package.json exports map', shapeProblems);
+
+const { tarball, files, size } = packTarball();
+console.log(`packed ${tarball} (${(size / 1024).toFixed(1)} KB, ${files.length} files)`);
+
+// publint prints its findings; --strict turns warnings into a failing exit code.
+process.stdout.write(run(bin('publint'), ['run', tarball, '--strict']));
+
+// attw: --profile node16 ignores only the legacy node10 resolution. The JSON report is checked here as
+// well, so that a subpath attw did not analyse, or types that resolve to the wrong file, also fail.
+// Non-code file subpaths (./postgres/schema.sql) have no types to check; the consumers resolve them instead.
+const assets = fileSubpaths(pkg).filter((subpath) => !subpath.endsWith('.json'));
+const attwArgs = [tarball, '--profile', 'node16', ...(assets.length > 0 ? ['--exclude-entrypoints', ...assets] : [])];
+// attw exits 1 when it finds problems; the JSON report says which.
+const attw = JSON.parse(run(bin('attw'), [...attwArgs, '--format', 'json'], { accept: [0, 1] }));
+const analysis = attw.analysis;
+const attwProblems = [];
+for (const problem of analysis.problems ?? []) {
+  if (problem.resolutionKind === undefined || problem.resolutionKind in RESOLUTION_KINDS) {
+    attwProblems.push(`${problem.kind} (${problem.entrypoint ?? ''} ${problem.resolutionKind ?? ''})`);
+  }
+}
+for (const subpath of subpaths) {
+  const entrypoint = analysis.entrypoints[subpath];
+  if (!entrypoint) {
+    attwProblems.push(`attw did not analyse the subpath "${subpath}"`);
+    continue;
+  }
+  for (const [kind, { condition, types }] of Object.entries(RESOLUTION_KINDS)) {
+    const resolved = entrypoint.resolutions[kind];
+    const typesFile = resolved?.resolution?.fileName;
+    const implementation = resolved?.implementationResolution?.fileName;
+    const expected = pkg.exports[subpath][condition];
+    if (!typesFile?.endsWith(expected.types.slice(1)) || !typesFile.endsWith(types)) {
+      attwProblems.push(`${subpath} under ${kind}: types resolve to ${typesFile ?? 'nothing'}, expected ${expected.types}`);
+    }
+    if (!implementation?.endsWith(expected.default.slice(1))) {
+      attwProblems.push(
+        `${subpath} under ${kind}: code resolves to ${implementation ?? 'nothing'}, expected ${expected.default}`,
+      );
+    }
+  }
+}
+if (attwProblems.length > 0) {
+  process.stdout.write(run(bin('attw'), [...attwArgs, '--no-color'], { accept: [0, 1] }));
+  fail('are the types wrong', attwProblems);
+}
+console.log(
+  `attw: ${subpaths.length} subpath(s) resolve under ${Object.keys(RESOLUTION_KINDS).join(', ')}: ${subpaths.join(', ')}`,
+);
+
+if (!process.argv.includes('--no-consumers')) await runConsumers(tarball);
+console.log(`package checks passed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
