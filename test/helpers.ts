@@ -4,7 +4,11 @@ import { Marketplace, type MarketplaceOptions } from '../src/index.js';
 import { memoryStorage } from '../src/storage/memory.js';
 import { percentage } from '../src/money/commission.js';
 import type { OrderRecord, VendorRecord } from '../src/storage/types.js';
-import { orderRecord as conformanceOrder, vendorRecord as conformanceVendor, vendorState } from '../src/testing/conformance/fixtures.js';
+import {
+  orderRecord as conformanceOrder,
+  vendorRecord as conformanceVendor,
+  vendorState,
+} from '../src/testing/conformance/fixtures.js';
 
 export const API = 'https://api.stripe.com';
 

@@ -26,9 +26,9 @@ function secondaryIndex<R extends { readonly updatedAt: number }>(records: Map<s
         if (set?.size === 0) ids.delete(before);
       }
       if (after != null) {
-        let set = ids.get(after);
-        if (!set) ids.set(after, (set = new Set()));
+        const set = ids.get(after) ?? new Set<string>();
         set.add(id);
+        ids.set(after, set);
       }
     },
     find(key: string): R | undefined {

@@ -203,9 +203,14 @@ describe('webhookTransactions', () => {
     const storage = memoryStorage();
     expect(storage.transaction).toBeUndefined();
     expect(() => makeMarket({ storage, webhookTransactions: true })).toThrowError(
-      expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/webhookTransactions needs a storage with transactions/) }),
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        message: expect.stringMatching(/webhookTransactions needs a storage with transactions/),
+      }),
     );
-    expect(() => makeMarket({ webhookTransactions: 'yes' as never })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    expect(() => makeMarket({ webhookTransactions: 'yes' as never })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
     expect(() => makeMarket({ storage, webhookTransactions: false })).not.toThrow();
   });
 
@@ -216,7 +221,9 @@ describe('webhookTransactions', () => {
     market.on('payment_intent.succeeded', (_event, ctx) => {
       seen = ctx.storage;
     });
-    expect(await market.handleWebhook(sign(stripeEvent('payment_intent.succeeded', paymentIntent())))).toMatchObject({ status: 200 });
+    expect(await market.handleWebhook(sign(stripeEvent('payment_intent.succeeded', paymentIntent())))).toMatchObject({
+      status: 200,
+    });
     expect(seen).toBe(storage);
   });
 });

@@ -264,7 +264,10 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
 
       test('finds an order only by the PaymentIntent and Checkout Session it carries now', async (s) => {
         await s.insertOrder(orderRecord('o1', { paymentIntentId: 'pi_old', checkoutSessionId: 'cs_old' }));
-        const moved = await s.updateOrder('o1', { patch: { paymentIntentId: 'pi_new', checkoutSessionId: 'cs_new' }, now: T0 + 1 });
+        const moved = await s.updateOrder('o1', {
+          patch: { paymentIntentId: 'pi_new', checkoutSessionId: 'cs_new' },
+          now: T0 + 1,
+        });
         assertEqual(await s.getOrderByPaymentIntent('pi_old'), null, 'the previous PaymentIntent no longer finds the order');
         assertEqual(await s.getOrderByCheckoutSession('cs_old'), null, 'the previous session no longer finds the order');
         assertEqual(await s.getOrderByPaymentIntent('pi_new'), moved.order, 'the new PaymentIntent finds it');
@@ -278,7 +281,11 @@ export function runStorageConformance<S extends MarketplaceStorage>(options: Sto
         await s.insertOrder(orderRecord('b', { paymentIntentId: 'pi_1', updatedAt: T0 + 2 }));
         assertEqual((await s.getOrderByPaymentIntent('pi_1'))?.orderId, 'b', 'the newer of two orders with pi_1');
         await s.updateOrder('b', { patch: { paymentIntentId: 'pi_2' }, now: T0 + 3 });
-        assertEqual((await s.getOrderByPaymentIntent('pi_1'))?.orderId, 'a', 'once b moved to pi_2, the order still carrying pi_1');
+        assertEqual(
+          (await s.getOrderByPaymentIntent('pi_1'))?.orderId,
+          'a',
+          'once b moved to pi_2, the order still carrying pi_1',
+        );
         await s.updateOrder('a', { patch: { chargeId: 'ch_1' }, now: T0 + 4 });
         await s.updateOrder('b', { patch: { paymentIntentId: 'pi_1' }, now: T0 + 5 });
         assertEqual((await s.getOrderByPaymentIntent('pi_1'))?.orderId, 'b', 'b carries pi_1 again and is newer');
