@@ -18,8 +18,6 @@ export type MarketplaceErrorCode =
   | 'VENDOR_NOT_FOUND'
   /** The vendor's connected account cannot receive transfers yet. */
   | 'VENDOR_NOT_READY'
-  /** No order is stored under this id. */
-  | 'ORDER_NOT_FOUND'
   /** The order id is already used for a different amount, currency, vendor or mode. */
   | 'ORDER_CONFLICT'
   /** The OAuth `state` is unknown, expired or already used. */
@@ -30,8 +28,6 @@ export type MarketplaceErrorCode =
   | 'STRIPE_ERROR'
   /** The storage adapter failed; its error is `cause`. */
   | 'STORAGE_ERROR'
-  /** A webhook request could not be verified (bad, missing or expired signature, or a parsed body). */
-  | 'WEBHOOK_SIGNATURE_INVALID'
   /** A webhook handler (yours or a built-in one) threw; the thrown value is `cause`. */
   | 'WEBHOOK_HANDLER_FAILED';
 

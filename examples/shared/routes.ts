@@ -126,9 +126,7 @@ export type Routes = ReturnType<typeof createRoutes>;
 /** Maps an error thrown by a route to a page: bad input is the visitor's problem, the rest is ours. */
 export function errorReply(error: unknown): Reply {
   if (isMarketplaceError(error)) {
-    const clientError = ['INVALID_INPUT', 'VENDOR_NOT_FOUND', 'VENDOR_NOT_READY', 'ORDER_CONFLICT', 'ORDER_NOT_FOUND'].includes(
-      error.code,
-    );
+    const clientError = ['INVALID_INPUT', 'VENDOR_NOT_FOUND', 'VENDOR_NOT_READY', 'ORDER_CONFLICT'].includes(error.code);
     return html(errorPage(clientError ? 400 : 502, error.message), clientError ? 400 : 502);
   }
   return html(errorPage(500, 'Unexpected error'), 500);
