@@ -123,6 +123,31 @@ export function createRoutes(deps: RouteDeps) {
 
 export type Routes = ReturnType<typeof createRoutes>;
 
+/** One page: its method and path (`:name` marks a parameter, as in Express and Fastify) and what it does. */
+export interface Page {
+  method: 'GET' | 'POST';
+  path: string;
+  run(params: Record<string, string>, form: Record<string, string>): Promise<Reply>;
+}
+
+/** Every page of the example, for the servers to mount. Pages never throw: an error becomes an error page. */
+export function pages(deps: RouteDeps): Page[] {
+  const routes = createRoutes(deps);
+  const table: Page[] = [
+    { method: 'GET', path: '/', run: () => routes.home() },
+    { method: 'GET', path: '/vendors/new', run: () => routes.signupForm() },
+    { method: 'POST', path: '/vendors', run: (_p, form) => routes.signup(form) },
+    { method: 'GET', path: '/vendors/:vendorId/onboard', run: (p) => routes.onboard(String(p.vendorId)) },
+    { method: 'GET', path: '/vendors/:vendorId/refresh', run: (p) => routes.refresh(String(p.vendorId)) },
+    { method: 'GET', path: '/vendors/:vendorId/return', run: (p) => routes.vendorReturn(String(p.vendorId)) },
+    { method: 'GET', path: '/shop', run: () => routes.shop() },
+    { method: 'POST', path: '/orders', run: (_p, form) => routes.buy(form) },
+    { method: 'GET', path: '/orders/:orderId', run: (p) => routes.order(String(p.orderId)) },
+    { method: 'GET', path: '/platform', run: () => routes.platform() },
+  ];
+  return table.map((page) => ({ ...page, run: (params, form) => page.run(params, form).catch(errorReply) }));
+}
+
 /** Maps an error thrown by a route to a page: bad input is the visitor's problem, the rest is ours. */
 export function errorReply(error: unknown): Reply {
   if (isMarketplaceError(error)) {
