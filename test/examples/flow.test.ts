@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
+import { pages } from '../../examples/shared/routes.js';
+import { createExample } from '../../examples/shared/setup.js';
 import {
   type Framework,
   type RunningExample,
@@ -102,5 +104,43 @@ describe.each<Framework>(['express', 'fastify'])('the %s example, over HTTP agai
     const buy = await post(`${app.baseUrl}/orders`, { vendorId: 'ghost' });
     expect(buy.status).toBe(400);
     expect(buy.text).toContain('no vendor &quot;ghost&quot; is stored');
+  });
+});
+
+describe('the example with real Stripe keys', () => {
+  it('renders the Payment Element with the publishable key and the PaymentIntent client secret', async () => {
+    // The sandbox stands in for Stripe's API; only the checkout mode and key differ from the offline setup.
+    const sandbox = await startSandbox({ webhooks: { autoDeliver: false } });
+    const data = tempDataDir();
+    const example = await createExample({ dataDir: data.dir, sandbox, env: {} });
+    try {
+      const { accountId } = await example.market.onboardVendor({
+        vendorId: 'driver_pe',
+        returnUrl: 'http://localhost/return',
+        refreshUrl: 'http://localhost/refresh',
+      });
+      sandbox.completeOnboarding(accountId);
+      const page = pages({
+        market: example.market,
+        baseUrl: () => 'http://localhost:3000',
+        checkoutMode: 'embedded',
+        publishableKey: 'pk_test_example',
+        stripeLabel: 'Stripe test mode',
+      }).find((p) => p.method === 'POST' && p.path === '/orders')!;
+      const reply = await page.run({}, { vendorId: 'driver_pe', orderId: 'order_pe-000001' });
+      expect(reply.status).toBe(200);
+      const html = 'html' in reply ? reply.html : '';
+      const order = await example.market.getOrder('order_pe-000001');
+      const intent = await sandbox.stripe().paymentIntents.retrieve(order!.paymentIntentId!);
+      expect(html).toContain('https://js.stripe.com/v3/');
+      expect(html).toContain('Stripe("pk_test_example")');
+      expect(html).toContain(`clientSecret: ${JSON.stringify(intent.client_secret)}`);
+      expect(html).toContain('return_url: "http://localhost:3000/orders/order_pe-000001"');
+      expect(order).toMatchObject({ mode: 'embedded', applicationFeeAmount: 240, vendorAmount: 1760 });
+    } finally {
+      await example.close();
+      await sandbox.close();
+      data.remove();
+    }
   });
 });
