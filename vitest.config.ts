@@ -6,6 +6,9 @@ export default defineConfig({
     exclude: ['**/node_modules/**', 'test/consumers/**'],
     testTimeout: 30_000,
     setupFiles: ['test/setup.ts'],
+    // The JSON report lets .ci/run check that nothing was skipped (the PostgreSQL and browser tests must run in CI).
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-artifacts/vitest.json' },
     hookTimeout: 60_000,
     typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
     coverage: {
