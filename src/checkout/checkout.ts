@@ -335,7 +335,10 @@ async function createSession(ctx: Context, order: OrderRecord, data: Validated):
   return hostedResult(updated.order ?? order, session);
 }
 
-function common(order: OrderRecord) {
+function embeddedResult(order: OrderRecord, intent: Stripe.PaymentIntent): EmbeddedCheckoutResult {
+  if (!intent.client_secret) {
+    throw new MarketplaceError('STRIPE_ERROR', `PaymentIntent ${intent.id} came back without a client_secret`);
+  }
   return {
     orderId: order.orderId,
     accountId: order.accountId,
@@ -344,20 +347,22 @@ function common(order: OrderRecord) {
     applicationFeeAmount: order.applicationFeeAmount,
     vendorAmount: order.vendorAmount,
     status: order.status,
+    mode: 'embedded',
+    paymentIntentId: intent.id,
+    clientSecret: intent.client_secret,
   };
-}
-
-function embeddedResult(order: OrderRecord, intent: Stripe.PaymentIntent): EmbeddedCheckoutResult {
-  if (!intent.client_secret) {
-    throw new MarketplaceError('STRIPE_ERROR', `PaymentIntent ${intent.id} came back without a client_secret`);
-  }
-  return { ...common(order), mode: 'embedded', paymentIntentId: intent.id, clientSecret: intent.client_secret };
 }
 
 function hostedResult(order: OrderRecord, session: Stripe.Checkout.Session): HostedCheckoutResult {
   const pi = session.payment_intent;
   return {
-    ...common(order),
+    orderId: order.orderId,
+    accountId: order.accountId,
+    amount: order.amount,
+    currency: order.currency,
+    applicationFeeAmount: order.applicationFeeAmount,
+    vendorAmount: order.vendorAmount,
+    status: order.status,
     mode: 'hosted',
     paymentIntentId: typeof pi === 'string' ? pi : (pi?.id ?? order.paymentIntentId),
     sessionId: session.id,
