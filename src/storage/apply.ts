@@ -7,12 +7,23 @@ import type { OrderRecord, OrderUpdate } from './types.js';
  */
 export function applyOrderUpdate(order: OrderRecord, update: OrderUpdate): OrderRecord | null {
   if (update.from && !update.from.includes(order.status)) return null;
-  const patch = Object.fromEntries(Object.entries(update.patch ?? {}).filter(([, value]) => value !== undefined));
-  return {
-    ...order,
-    ...structuredClone(patch),
-    amountRefunded: Math.max(order.amountRefunded, update.patch?.amountRefunded ?? 0),
-    status: update.status ?? order.status,
-    updatedAt: update.now ?? Date.now(),
-  };
+  const next: Record<string, unknown> = { ...order };
+  const patch = update.patch;
+  if (patch) {
+    // One pass over the patch: undefined means "leave as is"; values are copied, so the record never
+    // shares objects with the caller (primitives are immutable and need no copy).
+    for (const key of Object.keys(patch)) {
+      const value = (patch as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      next[key] = isImmutable(value) ? value : structuredClone(value);
+    }
+  }
+  next.amountRefunded = Math.max(order.amountRefunded, patch?.amountRefunded ?? 0);
+  next.status = update.status ?? order.status;
+  next.updatedAt = update.now ?? Date.now();
+  return next as unknown as OrderRecord;
+}
+
+function isImmutable(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
