@@ -84,6 +84,24 @@ const secretSchema = () => {
   return z.optional(z.union([one, z.array(one).check(z.minLength(1))]));
 };
 
+/** The most records one list call returns. */
+export const MAX_LIST_LIMIT = 1000;
+
+const limitSchema = () => z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(MAX_LIST_LIMIT)));
+
+const listVendorsSchema = lazy(() =>
+  z.strictObject({
+    statuses: z.optional(
+      z.array(
+        z.enum(['onboarding', 'pending_verification', 'action_required', 'restricted', 'active', 'rejected', 'disconnected']),
+      ),
+    ),
+    limit: limitSchema(),
+  }),
+);
+
+const listOrdersSchema = lazy(() => z.strictObject({ vendorId: z.optional(idSchema()), limit: limitSchema() }));
+
 const optionsSchema = lazy(() =>
   z.strictObject({
     stripe: z.custom<Stripe>(
@@ -235,7 +253,8 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
 
   /** Stored vendors, newest first (default at most 100), optionally filtered by status. */
   async listVendors(options: ListVendorsOptions = {}): Promise<VendorRecord[]> {
-    return callStorage('list vendors', () => this.ctx.storage.listVendors(options));
+    const data = parseWith(listVendorsSchema(), options, 'listVendors');
+    return callStorage('list vendors', () => this.ctx.storage.listVendors(data));
   }
 
   /** The stored order (status, amounts, fee snapshot), or null. */
@@ -246,7 +265,8 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
 
   /** Stored orders, newest first (default at most 100). */
   async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
-    return callStorage('list orders', () => this.ctx.storage.listOrders(options));
+    const data = parseWith(listOrdersSchema(), options, 'listOrders');
+    return callStorage('list orders', () => this.ctx.storage.listOrders(data));
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

@@ -79,3 +79,27 @@ describe('MarketplaceError', () => {
     expect(isMarketplaceError(null)).toBe(false);
   });
 });
+
+describe('list limits', () => {
+  it.each([
+    [{ limit: 0 }],
+    [{ limit: -1 }],
+    [{ limit: Number.NaN }],
+    [{ limit: 1.5 }],
+    [{ limit: 1001 }],
+    [{ statuses: ['paid'] }],
+    [{ vendor: 'x' }],
+  ])('refuses %j', async (options) => {
+    const m = new Marketplace(base());
+    const listVendors = m.listVendors(options as never);
+    const listOrders = m.listOrders(options as never);
+    await expect(listOrders).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(listVendors).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('accepts up to 1000', async () => {
+    const m = new Marketplace(base());
+    await expect(m.listOrders({ limit: 1000 })).resolves.toEqual([]);
+    await expect(m.listVendors({ limit: 1000, statuses: ['active'] })).resolves.toEqual([]);
+  });
+});

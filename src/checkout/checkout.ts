@@ -86,8 +86,20 @@ export interface HostedCheckoutResult extends CheckoutResultCommon {
 
 export type CheckoutResult = EmbeddedCheckoutResult | HostedCheckoutResult;
 
+/** Stripe allows 50 metadata keys; the library adds `order_id` and `vendor_id`. */
+export const MAX_METADATA_KEYS = 48;
+
+// Stripe's metadata rules: keys of at most 40 characters without square brackets, values of at most 500.
+// They are checked here because the order, metadata included, is stored before Stripe sees it: a value
+// Stripe refuses would make every retry of that order id fail the same way.
 const metadataSchema = () =>
-  z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(40)), z.string().check(z.maxLength(500))));
+  z.optional(
+    z.record(z.string().check(z.minLength(1), z.maxLength(40), z.regex(/^[^[\]]+$/)), z.string().check(z.maxLength(500))).check(
+      z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
+        message: `at most ${MAX_METADATA_KEYS} keys (Stripe allows 50, and the library adds order_id and vendor_id)`,
+      }),
+    ),
+  );
 
 const commonShape = () => ({
   orderId: idSchema(),

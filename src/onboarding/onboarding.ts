@@ -101,9 +101,32 @@ async function storeNewVendor(
 }
 
 /** Re-reads the vendor's account from Stripe and stores the mapped state. */
-export async function refreshVendor(ctx: Context, vendor: VendorRecord): Promise<VendorRecord> {
-  const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(vendor.accountId));
-  return storeAccountState(ctx, vendor.vendorId, account);
+export function refreshVendor(ctx: Context, vendor: VendorRecord): Promise<VendorRecord> {
+  return oneAtATime(vendor.accountId, async () => {
+    const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(vendor.accountId));
+    return storeAccountState(ctx, vendor.vendorId, account);
+  });
+}
+
+const running = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs re-read-and-store tasks for one account one after another in this process, so that a slow
+ * `accounts.retrieve` that started first cannot store its older answer over a newer one. (Across
+ * processes, the next `account.updated` or `completeOnboarding` corrects such a write.)
+ */
+function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = running.get(key) ?? Promise.resolve();
+  const next = previous.then(task, task);
+  const settled = next.then(
+    () => undefined,
+    () => undefined,
+  );
+  running.set(key, settled);
+  void settled.then(() => {
+    if (running.get(key) === settled) running.delete(key);
+  });
+  return next;
 }
 
 /** Stores the state mapped from `account` for `vendorId`. Used by `completeOnboarding` and `account.updated`. */

@@ -192,7 +192,9 @@ export interface MarketplaceStorage {
   /**
    * Replaces the Stripe-derived state of an existing vendor (and `accountId`/`connection` when given).
    * Returns the updated record, or null when no vendor has that id. Last writer wins; callers re-read the
-   * account from Stripe before writing, so the last write carries the newest state.
+   * account from Stripe before writing, and run those re-reads for one account one at a time within a
+   * process; two processes re-reading at once can still store the older answer last, until the account's
+   * next update corrects it.
    */
   updateVendor(
     vendorId: string,

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { type Context, callStorage, callStripe } from '../context.js';
-import { storeAccountState } from '../onboarding/onboarding.js';
+import { refreshVendor } from '../onboarding/onboarding.js';
 import { statusesBefore } from '../orders/transitions.js';
 import type { DisputeStatus, OrderPatch, OrderRecord, OrderStatus, VendorRecord, VendorState } from '../storage/types.js';
 
@@ -32,6 +32,7 @@ export async function findRecords(ctx: Context, event: Stripe.Event): Promise<Ev
     const id = idOf(object.payment_intent as string | { id: string } | null | undefined);
     if (id) order = await callStorage('read the order', () => ctx.storage.getOrderByPaymentIntent(id));
   }
+  if (!order && event.account === undefined) order = await hostedOrderOf(ctx, event);
 
   const accountId = event.account ?? (object.object === 'account' && typeof object.id === 'string' ? object.id : undefined);
   let vendor: VendorRecord | null = null;
@@ -44,6 +45,48 @@ export async function findRecords(ctx: Context, event: Stripe.Event): Promise<Ev
 }
 
 /**
+ * A hosted order learns its PaymentIntent from `checkout.session.*` events. When a refund, dispute or
+ * PaymentIntent event overtakes them (the session event failed and waits for its retry), the order is
+ * found through the `order_id` the library put in the PaymentIntent's metadata. Metadata is only a hint:
+ * the order must be hosted and still without a PaymentIntent, and its Checkout Session, read from Stripe,
+ * must name this PaymentIntent. Only then is the PaymentIntent recorded and the event applied.
+ */
+async function hostedOrderOf(ctx: Context, event: Stripe.Event): Promise<OrderRecord | null> {
+  const object = event.data.object as {
+    object?: unknown;
+    id?: unknown;
+    payment_intent?: unknown;
+    metadata?: Record<string, string> | null;
+  };
+  let paymentIntentId: string | null = null;
+  let metadata: Record<string, string> | null | undefined;
+  if (object.object === 'payment_intent' && typeof object.id === 'string') {
+    paymentIntentId = object.id;
+    metadata = object.metadata;
+  } else if (object.object === 'charge' || object.object === 'refund') {
+    paymentIntentId = idOf(object.payment_intent as string | { id: string } | null | undefined);
+    metadata = object.metadata;
+  } else if (object.object === 'dispute') {
+    // A dispute carries no copy of the PaymentIntent's metadata.
+    paymentIntentId = idOf(object.payment_intent as string | { id: string } | null | undefined);
+    const id = paymentIntentId;
+    if (id) metadata = (await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id))).metadata;
+  }
+  const orderId = metadata?.order_id;
+  if (!paymentIntentId || !orderId) return null;
+  const order = await callStorage('read the order', () => ctx.storage.getOrder(orderId));
+  if (order?.mode !== 'hosted' || order.paymentIntentId !== null || !order.checkoutSessionId) return null;
+  const sessionId = order.checkoutSessionId;
+  const session = await callStripe('checkout.sessions.retrieve', () => ctx.stripe.checkout.sessions.retrieve(sessionId));
+  if (idOf(session.payment_intent) !== paymentIntentId) return null;
+  const piId = paymentIntentId;
+  const result = await callStorage('record the PaymentIntent', () =>
+    ctx.storage.updateOrder(order.orderId, { patch: { paymentIntentId: piId }, now: ctx.now() }),
+  );
+  return result.order;
+}
+
+/**
  * Moves the order to `to` with `patch`, only from a status that may precede `to` (plus `alsoFrom`), in
  * one atomic storage write: a late event cannot undo newer state.
  */
@@ -53,10 +96,11 @@ async function moveOrder(
   to: OrderStatus,
   patch: OrderPatch = {},
   alsoFrom: readonly OrderStatus[] = [],
-): Promise<void> {
+  except: readonly OrderStatus[] = [],
+): Promise<boolean> {
   const order = records.order;
-  if (!order) return;
-  const from = [...statusesBefore(to), ...alsoFrom];
+  if (!order) return false;
+  const from = [...statusesBefore(to), ...alsoFrom].filter((status) => !except.includes(status));
   const result = await callStorage('update the order', () =>
     ctx.storage.updateOrder(order.orderId, { status: to, from, patch, now: ctx.now() }),
   );
@@ -67,6 +111,38 @@ async function moveOrder(
       to,
     });
   }
+  if (result.order) records.order = result.order;
+  return result.applied;
+}
+
+/**
+ * `processing` and `failed` can follow each other both ways (a failed card, then a bank debit; a bank
+ * debit that fails later), so the event alone cannot tell a new state from a late one. The order moves
+ * directly from every other status; between these two, the PaymentIntent is re-read and the order moves
+ * only when Stripe confirms the new state.
+ */
+async function movePaymentIntentState(
+  ctx: Context,
+  records: EventRecords,
+  intent: Stripe.PaymentIntent,
+  to: 'processing' | 'failed',
+): Promise<void> {
+  const other = to === 'failed' ? 'processing' : 'failed';
+  const alsoFrom: OrderStatus[] = to === 'failed' ? ['failed'] : [];
+  const patch = (pi: Stripe.PaymentIntent): OrderPatch => (to === 'failed' ? { lastPaymentError: paymentError(pi) } : {});
+  if (await moveOrder(ctx, records, to, patch(intent), alsoFrom, [other])) return;
+  if (records.order?.status !== other) return;
+  const id = intent.id;
+  const current = await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id));
+  const confirmed = to === 'failed' ? current.status === 'requires_payment_method' : current.status === 'processing';
+  if (!confirmed) {
+    ctx.logger.debug?.(`payment_intent event ignored: the PaymentIntent is ${current.status} now`, { paymentIntentId: id, to });
+    return;
+  }
+  const order = records.order;
+  const result = await callStorage('update the order', () =>
+    ctx.storage.updateOrder(order.orderId, { status: to, from: [other], patch: patch(current), now: ctx.now() }),
+  );
   if (result.order) records.order = result.order;
 }
 
@@ -90,8 +166,7 @@ async function accountUpdated(ctx: Context, records: EventRecords): Promise<void
     return;
   }
   // The payload may be older than what is stored: re-read the account and store what Stripe says now.
-  const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(vendor.accountId));
-  records.vendor = await storeAccountState(ctx, vendor.vendorId, account);
+  records.vendor = await refreshVendor(ctx, vendor);
 }
 
 async function accountDeauthorized(ctx: Context, records: EventRecords): Promise<void> {
@@ -171,15 +246,17 @@ export async function runBuiltinHandler(ctx: Context, event: Stripe.Event, recor
       return accountDeauthorized(ctx, records);
     case 'payment_intent.succeeded': {
       const chargeId = idOf(event.data.object.latest_charge);
-      return moveOrder(ctx, records, 'succeeded', chargeId ? { chargeId } : {});
+      await moveOrder(ctx, records, 'succeeded', chargeId ? { chargeId } : {});
+      return;
     }
     case 'payment_intent.processing':
-      return moveOrder(ctx, records, 'processing');
+      return movePaymentIntentState(ctx, records, event.data.object, 'processing');
     case 'payment_intent.payment_failed':
       // `failed` -> `failed` records the latest decline when the customer retries and fails again.
-      return moveOrder(ctx, records, 'failed', { lastPaymentError: paymentError(event.data.object) }, ['failed']);
+      return movePaymentIntentState(ctx, records, event.data.object, 'failed');
     case 'payment_intent.canceled':
-      return moveOrder(ctx, records, 'canceled');
+      await moveOrder(ctx, records, 'canceled');
+      return;
     case 'checkout.session.completed':
       await recordPaymentIntent(ctx, records, event.data.object);
       // Delayed payment methods complete the session unpaid; async_payment_succeeded follows.
@@ -187,13 +264,16 @@ export async function runBuiltinHandler(ctx: Context, event: Stripe.Event, recor
       return;
     case 'checkout.session.async_payment_succeeded':
       await recordPaymentIntent(ctx, records, event.data.object);
-      return moveOrder(ctx, records, 'succeeded');
+      await moveOrder(ctx, records, 'succeeded');
+      return;
     case 'checkout.session.async_payment_failed':
       await recordPaymentIntent(ctx, records, event.data.object);
-      return moveOrder(ctx, records, 'failed');
+      await moveOrder(ctx, records, 'failed');
+      return;
     case 'checkout.session.expired':
       await recordPaymentIntent(ctx, records, event.data.object);
-      return moveOrder(ctx, records, 'expired');
+      await moveOrder(ctx, records, 'expired');
+      return;
     case 'charge.refunded':
       return chargeRefunded(ctx, records, event.data.object);
     case 'charge.dispute.created':

@@ -160,6 +160,14 @@ describe('createCheckout (embedded)', () => {
       ['an unknown key', { amonut: 2000 }, 'INVALID_INPUT'],
       ['a reserved metadata key', { metadata: { order_id: 'x' } }, 'INVALID_INPUT'],
       ['non-string metadata', { metadata: { n: 1 } }, 'INVALID_INPUT'],
+      [
+        "49 metadata keys (Stripe allows 50, two are the library's)",
+        { metadata: Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, 'v'])) },
+        'INVALID_INPUT',
+      ],
+      ['a metadata key with square brackets', { metadata: { 'a[b]': 'v' } }, 'INVALID_INPUT'],
+      ['a metadata key over 40 characters', { metadata: { ['k'.repeat(41)]: 'v' } }, 'INVALID_INPUT'],
+      ['a metadata value over 500 characters', { metadata: { k: 'v'.repeat(501) } }, 'INVALID_INPUT'],
       ['a bad email', { customerEmail: 'x' }, 'INVALID_INPUT'],
       ['an empty orderId', { orderId: '' }, 'INVALID_INPUT'],
     ])('%s', async (_label, change, code) => {

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { account, activeAccount, expectStripe, market } from '../helpers.js';
+import { API, account, activeAccount, expectStripe, market } from '../helpers.js';
 
 const returnUrl = 'https://platform.example/onboarding/return';
 const refreshUrl = 'https://platform.example/onboarding/refresh';
@@ -201,5 +201,24 @@ describe('vendorDashboardLink', () => {
     const { market: m } = market();
     await expect(m.vendorDashboardLink('ghost')).rejects.toMatchObject({ code: 'VENDOR_NOT_FOUND' });
     await expect(m.vendorDashboardLink(42 as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
+describe('re-reads of one account', () => {
+  it('run one after another, so a slow older answer cannot overwrite a newer one', async () => {
+    const { market: m, storage } = market();
+    expectStripe('POST', '/v1/accounts', account());
+    expectStripe('POST', '/v1/account_links', link());
+    await m.onboardVendor({ vendorId: 'driver_42', returnUrl, refreshUrl });
+    // The first re-read is slow and sees the old state; the second is fast and sees the account active.
+    nock(API).get('/v1/accounts/acct_1').delay(200).reply(200, account());
+    nock(API).get('/v1/accounts/acct_1').reply(200, activeAccount());
+    const [first, second] = await Promise.all([
+      m.completeOnboarding({ vendorId: 'driver_42' }),
+      m.completeOnboarding({ vendorId: 'driver_42' }),
+    ]);
+    expect(first.status).toBe('onboarding');
+    expect(second.status).toBe('active');
+    expect((await storage.getVendor('driver_42'))?.status).toBe('active');
   });
 });
