@@ -14,7 +14,8 @@ export function createApp(deps: RouteDeps): express.Express {
   for (const page of pages(deps)) {
     const route = page.method === 'GET' ? app.get.bind(app) : app.post.bind(app);
     route(page.path, async (req, res) => {
-      const reply = await page.run(req.params as Record<string, string>, req.body ?? {});
+      const reply = await page.run(req.params as Record<string, string>, req.body ?? {}, { cookie: req.headers.cookie });
+      if (reply.cookie) res.setHeader('set-cookie', reply.cookie);
       if ('redirect' in reply) res.redirect(303, reply.redirect);
       else res.status(reply.status).type('html').send(reply.html);
     });

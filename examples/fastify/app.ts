@@ -17,7 +17,10 @@ export function createApp(deps: RouteDeps): FastifyInstance {
       method: page.method,
       url: page.path,
       handler: async (req, reply) => {
-        const result = await page.run(req.params as Record<string, string>, (req.body as Record<string, string>) ?? {});
+        const result = await page.run(req.params as Record<string, string>, (req.body as Record<string, string>) ?? {}, {
+          cookie: req.headers.cookie,
+        });
+        if (result.cookie) reply.header('set-cookie', result.cookie);
         if ('redirect' in result) return reply.redirect(result.redirect, 303);
         return reply.code(result.status).type('text/html').send(result.html);
       },

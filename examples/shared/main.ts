@@ -23,6 +23,7 @@ export async function main(name: string, build: (deps: RouteDeps) => Listener): 
     checkoutMode: example.checkoutMode,
     ...(example.publishableKey ? { publishableKey: example.publishableKey } : {}),
     stripeLabel: example.stripeLabel,
+    ...(process.env.SESSION_SECRET ? { sessionSecret: process.env.SESSION_SECRET } : {}),
   });
   const server = await app.listen(port);
   baseUrl = `http://localhost:${(server.address() as AddressInfo).port}`;

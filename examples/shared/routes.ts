@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isMarketplaceError, type Marketplace } from 'stripe-marketplace';
+import { vendorSessions } from './session.js';
 import {
   errorPage,
   homePage,
@@ -16,7 +17,16 @@ import {
   type Product,
 } from './views.js';
 
-export type Reply = { status: number; html: string } | { status: 303; redirect: string };
+export type Reply = ({ status: number; html: string } | { status: 303; redirect: string }) & {
+  /** A `Set-Cookie` header to send with the reply. */
+  cookie?: string;
+};
+
+/** What a page knows about its request besides the path parameters and the form. */
+export interface RequestInfo {
+  /** The `Cookie` header. */
+  cookie?: string | undefined;
+}
 
 export interface RouteDeps {
   market: Marketplace;
@@ -28,6 +38,8 @@ export interface RouteDeps {
   publishableKey?: string;
   /** Shown on the home page: "offline sandbox" or "Stripe test mode". */
   stripeLabel: string;
+  /** Signs the driver session cookies (SESSION_SECRET); random per process when omitted. */
+  sessionSecret?: string;
 }
 
 /** Every driver offers the same ride in this example. */
@@ -48,6 +60,12 @@ function slug(name: string): string {
 
 export function createRoutes(deps: RouteDeps) {
   const { market } = deps;
+  const sessions = vendorSessions(deps.sessionSecret);
+  /** Driver pages answer only the driver signed in with this browser. */
+  const asVendor = (vendorId: string, request: RequestInfo, page: () => Promise<Reply>): Promise<Reply> =>
+    sessions.vendorOf(request.cookie) === vendorId
+      ? page()
+      : Promise.resolve(html(errorPage(403, 'Sign in as this driver to continue onboarding.'), 403));
   const vendorUrl = (vendorId: string, page: string) => `${deps.baseUrl()}/vendors/${encodeURIComponent(vendorId)}/${page}`;
 
   async function onboard(vendorId: string, email?: string): Promise<Reply> {
@@ -66,17 +84,20 @@ export function createRoutes(deps: RouteDeps) {
 
     signupForm: async (): Promise<Reply> => html(vendorSignupPage()),
 
-    /** A real platform would authenticate the vendor here and on the refresh route. */
-    signup: async (form: { name?: string; email?: string }): Promise<Reply> => onboard(slug(form.name ?? ''), form.email),
+    /** Signs the new driver in (a real platform uses its own login here) and sends them to onboarding. */
+    signup: async (form: { name?: string; email?: string }): Promise<Reply> => {
+      const vendorId = slug(form.name ?? '');
+      return { ...(await onboard(vendorId, form.email)), cookie: sessions.cookie(vendorId) };
+    },
 
-    onboard: async (vendorId: string): Promise<Reply> => onboard(vendorId),
+    onboard: (vendorId: string, request: RequestInfo): Promise<Reply> => asVendor(vendorId, request, () => onboard(vendorId)),
 
     /** Stripe sends the vendor here when the link expired or was used: mint a new one. */
-    refresh: async (vendorId: string): Promise<Reply> => onboard(vendorId),
+    refresh: (vendorId: string, request: RequestInfo): Promise<Reply> => asVendor(vendorId, request, () => onboard(vendorId)),
 
     /** Reaching this page proves nothing: ask Stripe. */
-    vendorReturn: async (vendorId: string): Promise<Reply> =>
-      html(vendorStatusPage(await market.completeOnboarding({ vendorId }))),
+    vendorReturn: (vendorId: string, request: RequestInfo): Promise<Reply> =>
+      asVendor(vendorId, request, async () => html(vendorStatusPage(await market.completeOnboarding({ vendorId })))),
 
     shop: async (): Promise<Reply> => {
       const vendors = await market.listVendors({ statuses: ['active', 'action_required'] });
@@ -127,7 +148,7 @@ export type Routes = ReturnType<typeof createRoutes>;
 export interface Page {
   method: 'GET' | 'POST';
   path: string;
-  run(params: Record<string, string>, form: Record<string, string>): Promise<Reply>;
+  run(params: Record<string, string>, form: Record<string, string>, request: RequestInfo): Promise<Reply>;
 }
 
 /** Every page of the example, for the servers to mount. Pages never throw: an error becomes an error page. */
@@ -137,15 +158,15 @@ export function pages(deps: RouteDeps): Page[] {
     { method: 'GET', path: '/', run: () => routes.home() },
     { method: 'GET', path: '/vendors/new', run: () => routes.signupForm() },
     { method: 'POST', path: '/vendors', run: (_p, form) => routes.signup(form) },
-    { method: 'GET', path: '/vendors/:vendorId/onboard', run: (p) => routes.onboard(String(p.vendorId)) },
-    { method: 'GET', path: '/vendors/:vendorId/refresh', run: (p) => routes.refresh(String(p.vendorId)) },
-    { method: 'GET', path: '/vendors/:vendorId/return', run: (p) => routes.vendorReturn(String(p.vendorId)) },
+    { method: 'GET', path: '/vendors/:vendorId/onboard', run: (p, _f, r) => routes.onboard(String(p.vendorId), r) },
+    { method: 'GET', path: '/vendors/:vendorId/refresh', run: (p, _f, r) => routes.refresh(String(p.vendorId), r) },
+    { method: 'GET', path: '/vendors/:vendorId/return', run: (p, _f, r) => routes.vendorReturn(String(p.vendorId), r) },
     { method: 'GET', path: '/shop', run: () => routes.shop() },
     { method: 'POST', path: '/orders', run: (_p, form) => routes.buy(form) },
     { method: 'GET', path: '/orders/:orderId', run: (p) => routes.order(String(p.orderId)) },
     { method: 'GET', path: '/platform', run: () => routes.platform() },
   ];
-  return table.map((page) => ({ ...page, run: (params, form) => page.run(params, form).catch(errorReply) }));
+  return table.map((page) => ({ ...page, run: (params, form, request) => page.run(params, form, request).catch(errorReply) }));
 }
 
 /** Maps an error thrown by a route to a page: bad input is the visitor's problem, the rest is ours. */

@@ -43,12 +43,18 @@ describe.each<Framework>(['express', 'fastify'])('the %s example, over HTTP agai
     const finished = await post(formAction(onboardingPage.text, onboardingUrl), { action: 'complete' });
     expect(finished.status).toBe(303);
     expect(finished.location).toMatch(new RegExp(`^${base}/vendors/ada-lovelace-[0-9a-f]{8}/return$`));
-    const vendorPage = await get(finished.location!);
+    // The driver pages answer only the browser that signed up as that driver.
+    expect((await get(finished.location!)).status).toBe(403);
+    const vendorId = /\/vendors\/([^/]+)\/return$/.exec(finished.location!)![1]!;
+    expect((await get(`${base}/vendors/${vendorId}/onboard`)).status).toBe(403);
+    expect((await get(`${base}/vendors/${vendorId}/refresh`, 'vendor_session=someone-else.forged')).status).toBe(403);
+    expect(signup.cookie).toMatch(/^vendor_session=/);
+    const vendorPage = await get(finished.location!, signup.cookie!);
     expect(textOf(vendorPage.text, 'vendor-status')).toBe('active');
 
     // Customer side: the shop lists the driver; buying redirects to the hosted checkout.
     const shop = await get(`${base}/shop`);
-    const vendorId = /name="vendorId" value="([^"]+)"/.exec(shop.text)![1]!;
+    expect(/name="vendorId" value="([^"]+)"/.exec(shop.text)![1]).toBe(vendorId);
     const orderId = /name="orderId" value="([^"]+)"/.exec(shop.text)![1]!;
     const buy = await post(`${base}/orders`, { vendorId, orderId });
     expect(buy.status).toBe(303);
@@ -127,7 +133,7 @@ describe('the example with real Stripe keys', () => {
         publishableKey: 'pk_test_example',
         stripeLabel: 'Stripe test mode',
       }).find((p) => p.method === 'POST' && p.path === '/orders')!;
-      const reply = await page.run({}, { vendorId: 'driver_pe', orderId: 'order_pe-000001' });
+      const reply = await page.run({}, { vendorId: 'driver_pe', orderId: 'order_pe-000001' }, {});
       expect(reply.status).toBe(200);
       const html = 'html' in reply ? reply.html : '';
       const order = await example.market.getOrder('order_pe-000001');

@@ -79,22 +79,37 @@ export async function startExample(
 }
 
 /** A tiny browser: follows nothing by itself, so each redirect is visible. */
-export async function get(url: string): Promise<{ status: number; location: string | null; text: string }> {
-  const response = await fetch(url, { redirect: 'manual' });
-  return { status: response.status, location: response.headers.get('location'), text: await response.text() };
+export interface Answer {
+  status: number;
+  location: string | null;
+  /** The `name=value` part of the `Set-Cookie` header, ready to send back as `Cookie`. */
+  cookie: string | null;
+  text: string;
 }
 
-export async function post(
-  url: string,
-  form: Record<string, string>,
-): Promise<{ status: number; location: string | null; text: string }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
-  return { status: response.status, location: response.headers.get('location'), text: await response.text() };
+async function answer(response: Response): Promise<Answer> {
+  const setCookie = response.headers.get('set-cookie');
+  return {
+    status: response.status,
+    location: response.headers.get('location'),
+    cookie: setCookie ? (setCookie.split(';')[0] ?? null) : null,
+    text: await response.text(),
+  };
+}
+
+export async function get(url: string, cookie?: string): Promise<Answer> {
+  return answer(await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} }));
+}
+
+export async function post(url: string, form: Record<string, string>, cookie?: string): Promise<Answer> {
+  return answer(
+    await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+      body: new URLSearchParams(form).toString(),
+    }),
+  );
 }
 
 /** The `action` of the first form on a page, resolved against the page's URL. */
