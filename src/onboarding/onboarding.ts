@@ -171,6 +171,12 @@ export interface CompleteOAuthInput {
   error_description?: string;
   /** Stripe also sends `scope`; it is accepted and ignored. */
   scope?: string;
+  /**
+   * The vendor your own session authenticated on the redirect URI. Pass it: the state is then accepted
+   * only if it was issued for this vendor, so a leaked authorize URL completed in someone else's browser
+   * cannot connect their Stripe account to your vendor.
+   */
+  expectedVendorId?: string;
 }
 
 const completeSchema = lazy(() =>
@@ -182,6 +188,7 @@ const completeSchema = lazy(() =>
       error: z.optional(z.string()),
       error_description: z.optional(z.string()),
       scope: z.optional(z.string()),
+      expectedVendorId: z.optional(idSchema()),
     }),
   ]),
 );
@@ -220,6 +227,13 @@ async function completeOAuth(ctx: Context, data: CompleteOAuthInput): Promise<Ve
       data.state
         ? 'the OAuth state is unknown, expired or already used; start again with oauthAuthorizeUrl'
         : 'the OAuth redirect has no state; start again with oauthAuthorizeUrl',
+    );
+  }
+  if (data.expectedVendorId !== undefined && data.expectedVendorId !== record.vendorId) {
+    throw new MarketplaceError(
+      'OAUTH_STATE_INVALID',
+      'the OAuth state was issued for another vendor than the one signed in; start again with oauthAuthorizeUrl',
+      { details: { expectedVendorId: data.expectedVendorId } },
     );
   }
   const code = data.code;

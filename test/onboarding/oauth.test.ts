@@ -77,6 +77,28 @@ describe('completeOnboarding({ code, state })', () => {
     await expect(m.completeOnboarding({ code: 'ac_123', state })).rejects.toMatchObject({ code: 'OAUTH_STATE_INVALID' });
   });
 
+  it('refuses a state issued for another vendor than the signed-in one, with no code exchange, and burns it', async () => {
+    const { market: m, storage } = oauthMarket();
+    const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
+    await expect(m.completeOnboarding({ code: 'ac_1', state, expectedVendorId: 'driver_7' })).rejects.toMatchObject({
+      code: 'OAUTH_STATE_INVALID',
+      message: expect.stringContaining('another vendor'),
+    });
+    expect(await storage.getVendor('driver_42')).toBeNull();
+    await expect(m.completeOnboarding({ code: 'ac_1', state, expectedVendorId: 'driver_42' })).rejects.toMatchObject({
+      code: 'OAUTH_STATE_INVALID',
+    });
+  });
+
+  it('accepts the state for the signed-in vendor', async () => {
+    const { market: m } = oauthMarket();
+    const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
+    expectStripe('POST', '/oauth/token', { stripe_user_id: 'acct_std' }, 200, CONNECT);
+    expectStripe('GET', '/v1/accounts/acct_std', activeAccount('acct_std'));
+    const vendor = await m.completeOnboarding({ code: 'ac_1', state, expectedVendorId: 'driver_42' });
+    expect(vendor).toMatchObject({ vendorId: 'driver_42', accountId: 'acct_std' });
+  });
+
   it('gives OAUTH_STATE_INVALID for an expired or unknown state, or none', async () => {
     let now = 1_000_000;
     const { market: m } = oauthMarket(() => now);
