@@ -13,16 +13,9 @@ import {
   type CommissionPolicy,
 } from '../../src/money/commission.js';
 import { currencyInfo, supportedCurrencies } from '../../src/money/currencies.js';
+import { commissionContext } from './extra-helpers.js';
 
-const ctx = (amount: number, currency = 'gbp', extra: Partial<CommissionContext> = {}): CommissionContext => ({
-  amount,
-  currency,
-  vendorId: 'driver_42',
-  accountId: 'acct_1',
-  orderId: 'order_1',
-  metadata: {},
-  ...extra,
-});
+const ctx = commissionContext;
 
 const fee = (policy: CommissionPolicy, amount: number, currency = 'gbp', extra: Partial<CommissionContext> = {}) =>
   computeCommission(policy, ctx(amount, currency, extra));

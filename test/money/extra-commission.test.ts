@@ -11,16 +11,10 @@ import {
   perVendor,
   tiers,
 } from '../../src/index.js';
-import { thrown, rejected } from './extra-helpers.js';
+import { commissionContext, rejected, thrown } from './extra-helpers.js';
 
-const ctx = (amount: number, currency = 'gbp', vendorId = 'driver_42'): CommissionContext => ({
-  amount,
-  currency,
-  vendorId,
-  accountId: 'acct_1',
-  orderId: 'order_1',
-  metadata: {},
-});
+const ctx = (amount: number, currency = 'gbp', vendorId = 'driver_42'): CommissionContext =>
+  commissionContext(amount, currency, { vendorId });
 
 describe('divideAndRound', () => {
   it('returns exact quotients unchanged in every mode', () => {

@@ -1,4 +1,9 @@
-import { isMarketplaceError, type MarketplaceError } from '../../src/index.js';
+import { type CommissionContext, isMarketplaceError, type MarketplaceError } from '../../src/index.js';
+
+/** The context a policy sees for `amount` in `currency` (order_1 of driver_42 on acct_1), with `extra` on top. */
+export function commissionContext(amount: number, currency = 'gbp', extra: Partial<CommissionContext> = {}): CommissionContext {
+  return { amount, currency, vendorId: 'driver_42', accountId: 'acct_1', orderId: 'order_1', metadata: {}, ...extra };
+}
 
 /** The MarketplaceError that `fn` throws; fails the test when it throws nothing or something else. */
 export function thrown(fn: () => unknown): MarketplaceError {
