@@ -87,20 +87,18 @@ async function hostedOrderOf(ctx: Context, event: Stripe.Event): Promise<OrderRe
 }
 
 /**
- * Moves the order to `to` with `patch`, only from a status that may precede `to` (plus `alsoFrom`), in
- * one atomic storage write: a late event cannot undo newer state.
+ * Moves the order to `to` with `patch`, only from the statuses in `from` (by default those that may precede
+ * `to`), in one atomic storage write: a late event cannot undo newer state.
  */
 async function moveOrder(
   ctx: Context,
   records: EventRecords,
   to: OrderStatus,
   patch: OrderPatch = {},
-  alsoFrom: readonly OrderStatus[] = [],
-  except: readonly OrderStatus[] = [],
+  from: readonly OrderStatus[] = statusesBefore(to),
 ): Promise<boolean> {
   const order = records.order;
   if (!order) return false;
-  const from = [...statusesBefore(to), ...alsoFrom].filter((status) => !except.includes(status));
   const result = await callStorage('update the order', () =>
     ctx.storage.updateOrder(order.orderId, { status: to, from, patch, now: ctx.now() }),
   );
@@ -128,9 +126,10 @@ async function movePaymentIntentState(
   to: 'processing' | 'failed',
 ): Promise<void> {
   const other = to === 'failed' ? 'processing' : 'failed';
-  const alsoFrom: OrderStatus[] = to === 'failed' ? ['failed'] : [];
+  // `failed` -> `failed` records the latest decline when the customer retries and fails again.
+  const direct = [...statusesBefore(to), ...(to === 'failed' ? ['failed' as const] : [])].filter((s) => s !== other);
   const patch = (pi: Stripe.PaymentIntent): OrderPatch => (to === 'failed' ? { lastPaymentError: paymentError(pi) } : {});
-  if (await moveOrder(ctx, records, to, patch(intent), alsoFrom, [other])) return;
+  if (await moveOrder(ctx, records, to, patch(intent), direct)) return;
   if (records.order?.status !== other) return;
   const id = intent.id;
   const current = await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id));
@@ -139,11 +138,7 @@ async function movePaymentIntentState(
     ctx.logger.debug?.(`payment_intent event ignored: the PaymentIntent is ${current.status} now`, { paymentIntentId: id, to });
     return;
   }
-  const order = records.order;
-  const result = await callStorage('update the order', () =>
-    ctx.storage.updateOrder(order.orderId, { status: to, from: [other], patch: patch(current), now: ctx.now() }),
-  );
-  if (result.order) records.order = result.order;
+  await moveOrder(ctx, records, to, patch(current), [other]);
 }
 
 /** Records the PaymentIntent of a Checkout Session on the order, once; it never changes afterwards. */
@@ -252,7 +247,6 @@ export async function runBuiltinHandler(ctx: Context, event: Stripe.Event, recor
     case 'payment_intent.processing':
       return movePaymentIntentState(ctx, records, event.data.object, 'processing');
     case 'payment_intent.payment_failed':
-      // `failed` -> `failed` records the latest decline when the customer retries and fails again.
       return movePaymentIntentState(ctx, records, event.data.object, 'failed');
     case 'payment_intent.canceled':
       await moveOrder(ctx, records, 'canceled');
