@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import Stripe from 'stripe';
-import { Marketplace, memoryStorage, percentage, vendorStateFromAccount } from 'stripe-marketplace';
+import { envelope, Marketplace, memoryStorage, percentage, VENDOR, vendorStateFromAccount } from 'stripe-marketplace';
 import { alternate, fmt, median, ratioOf } from './lib.mjs';
 
 const CALLS_PER_ROUND = 400;
@@ -56,22 +56,24 @@ function directCreate(stripe, orderId) {
 async function activeVendorStorage() {
   const storage = memoryStorage();
   const now = Date.now();
-  await storage.insertVendor({
-    vendorId: 'vendor_bench',
-    accountId: ACCOUNT,
-    connection: 'account_link',
-    createdAt: now,
-    updatedAt: now,
-    ...vendorStateFromAccount({
-      id: ACCOUNT,
-      object: 'account',
-      details_submitted: true,
-      charges_enabled: true,
-      payouts_enabled: true,
-      capabilities: { transfers: 'active' },
-      requirements: { currently_due: [], past_due: [], eventually_due: [], pending_verification: [], disabled_reason: null },
+  await storage.insert(
+    envelope(VENDOR, {
+      vendorId: 'vendor_bench',
+      accountId: ACCOUNT,
+      connection: 'account_link',
+      createdAt: now,
+      updatedAt: now,
+      ...vendorStateFromAccount({
+        id: ACCOUNT,
+        object: 'account',
+        details_submitted: true,
+        charges_enabled: true,
+        payouts_enabled: true,
+        capabilities: { transfers: 'active' },
+        requirements: { currently_due: [], past_due: [], eventually_due: [], pending_verification: [], disabled_reason: null },
+      }),
     }),
-  });
+  );
   return storage;
 }
 

@@ -12,7 +12,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import Stripe from 'stripe';
-import { Marketplace, percentage } from '../src/index.js';
+import { envelope, Marketplace, ORDER, percentage, VENDOR } from '../src/index.js';
 import { postgresStorage, type PostgresClient, type PostgresStorage } from '../src/postgres.js';
 import { orderRecord, vendorRecord } from '../src/testing/conformance/fixtures.js';
 import { paymentSucceededPayload, signed } from '../test/integration/events.js';
@@ -39,7 +39,7 @@ async function bench(name: string, client: PostgresClient) {
   await storage.migrate();
   const p = storage.tablePrefix;
   await storage.query(`CREATE TABLE ${p}baseline (id text PRIMARY KEY)`);
-  await storage.insertVendor(vendorRecord('v1'));
+  await storage.insert(envelope(VENDOR, vendorRecord('v1')));
   const market = new Marketplace({
     stripe,
     storage,
@@ -61,7 +61,9 @@ async function bench(name: string, client: PostgresClient) {
   };
   const webhooks = async (round: number) => {
     for (let i = 0; i < EVENTS; i++) {
-      await storage.insertOrder(orderRecord(`o_${round}_${i}`, { vendorId: 'v1', paymentIntentId: `pi_${round}_${i}` }));
+      await storage.insert(
+        envelope(ORDER, orderRecord(`o_${round}_${i}`, { vendorId: 'v1', paymentIntentId: `pi_${round}_${i}` })),
+      );
     }
     const deliveries = signedEvents(round);
     const start = performance.now();

@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
-import type { CommissionPolicy } from './money/commission.js';
+import type { CommissionPolicy } from './core/money/commission.js';
 import type { MarketplaceStorage } from './storage/types.js';
-import { storageError, stripeError } from './errors.js';
+import { stripeError } from './errors.js';
+import type { KeyedLock } from './util/keyed-lock.js';
 
 /** A logger the library writes to. Every method is optional; the default logger says nothing. */
 export interface Logger {
@@ -11,7 +12,10 @@ export interface Logger {
   error?(message: string, meta?: Record<string, unknown>): void;
 }
 
-/** What the flows share: the user's Stripe client, storage, policy and settings. */
+/**
+ * What the services and flows depend on: the user's Stripe client, storage, policy and settings, and
+ * the Marketplace instance's locks. Dependencies only: no state of its own.
+ */
 export interface Context {
   readonly stripe: Stripe;
   readonly storage: MarketplaceStorage;
@@ -20,6 +24,8 @@ export interface Context {
   readonly oauthClientId: string | undefined;
   readonly oauthStateTtlMs: number;
   readonly now: () => number;
+  /** Serialises re-reads of one Stripe account within this Marketplace instance. */
+  readonly accountLocks: KeyedLock;
 }
 
 /** Runs a Stripe call and wraps its failure as `STRIPE_ERROR`. */
@@ -28,14 +34,5 @@ export async function callStripe<T>(operation: string, call: () => Promise<T>): 
     return await call();
   } catch (error) {
     throw stripeError(operation, error);
-  }
-}
-
-/** Runs a storage call and wraps its failure as `STORAGE_ERROR`. */
-export async function callStorage<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw storageError(operation, error);
   }
 }

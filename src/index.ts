@@ -12,12 +12,19 @@ export {
   capped,
   computeCommission,
   divideAndRound,
-} from './money/commission.js';
-export type { CommissionPolicy, CommissionContext, RoundingMode, PercentageOptions, Tier, Caps } from './money/commission.js';
-export { currencyInfo, supportedCurrencies, assertChargeAmount, formatAmount, MAX_AMOUNT } from './money/currencies.js';
-export type { CurrencyInfo } from './money/currencies.js';
-export { vendorStateFromAccount, canReceiveTransfers } from './onboarding/status.js';
-export { EXPRESS_CONTROLLER } from './onboarding/onboarding.js';
+} from './core/money/commission.js';
+export type {
+  CommissionPolicy,
+  CommissionContext,
+  RoundingMode,
+  PercentageOptions,
+  Tier,
+  Caps,
+} from './core/money/commission.js';
+export { currencyInfo, supportedCurrencies, assertChargeAmount, formatAmount, MAX_AMOUNT } from './core/money/currencies.js';
+export type { CurrencyInfo } from './core/money/currencies.js';
+export { vendorStateFromAccount, canReceiveTransfers } from './core/vendor-status.js';
+export { EXPRESS_CONTROLLER } from './flows/onboarding.js';
 export type {
   OnboardVendorInput,
   OnboardVendorResult,
@@ -25,8 +32,8 @@ export type {
   CompleteOAuthInput,
   OAuthAuthorizeUrlInput,
   OAuthAuthorizeUrlResult,
-} from './onboarding/onboarding.js';
-export { checkoutIdempotencyKey } from './checkout/checkout.js';
+} from './flows/onboarding.js';
+export { checkoutIdempotencyKey } from './flows/checkout.js';
 export type {
   CheckoutInput,
   CheckoutResult,
@@ -35,12 +42,19 @@ export type {
   HostedCheckoutInput,
   HostedCheckoutResult,
   LineItem,
-} from './checkout/checkout.js';
-export { ORDER_TRANSITIONS, canTransition, statusesBefore } from './orders/transitions.js';
+} from './flows/checkout.js';
+export { ORDER_TRANSITIONS, canTransition, statusesBefore } from './core/transitions.js';
 export { memoryStorage } from './storage/memory.js';
-export { webhookHttpAnswer, IN_PROGRESS_STATUS, MAX_WEBHOOK_BODY_BYTES } from './webhooks/http.js';
-export type { WebhookResult, WebhookOutcome } from './webhooks/http.js';
-export type { WebhookInput } from './webhooks/process.js';
+export { webhookHttpAnswer, IN_PROGRESS_STATUS, MAX_WEBHOOK_BODY_BYTES } from './http/outcome.js';
+export type { WebhookResult, WebhookOutcome } from './http/outcome.js';
+export type { WebhookInput } from './webhooks/handle.js';
+export type { ReceiveOutcome } from './webhooks/receive.js';
+export type { InboxSummary, InboxProgress, BackfillOptions, WorkOptions } from './webhooks/inbox.js';
+export { PROJECTED_EVENT_TYPES } from './webhooks/projectors/index.js';
+export type { MarketplaceEvents, ListOrdersOptions, ListVendorsOptions } from './marketplace.js';
+export { DISPUTE_STAGE, REFUND_TRANSITIONS, PAYOUT_TRANSITIONS } from './core/transitions.js';
+export { VENDOR, ORDER, DISPUTE, REFUND, TRANSFER, PAYOUT, OAUTH_STATE, envelope } from './core/records.js';
+export type * from './core/records.js';
 export type {
   WebhookContext,
   WebhookErrorHandler,
@@ -49,5 +63,4 @@ export type {
   WebhookHandler,
   WebhookStorage,
 } from './webhooks/registry.js';
-export { applyOrderUpdate } from './storage/apply.js';
 export type * from './storage/types.js';

@@ -2,9 +2,13 @@ import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
-import { callStorage } from './context.js';
-import type { CommissionPolicy } from './money/commission.js';
-import type { MarketplaceStorage, OrderRecord, VendorRecord, ListOrdersOptions, ListVendorsOptions } from './storage/types.js';
+import type { CommissionPolicy } from './core/money/commission.js';
+import type { OrderRecord, VendorRecord, VendorStatus } from './core/records.js';
+import type { MarketplaceStorage } from './storage/types.js';
+import { getVendor, listVendors } from './services/vendors.js';
+import { getOrder, listOrders } from './services/orders.js';
+import { callStorage } from './services/records.js';
+import { KeyedLock } from './util/keyed-lock.js';
 import {
   completeOnboarding,
   oauthAuthorizeUrl,
@@ -16,7 +20,7 @@ import {
   type OAuthAuthorizeUrlResult,
   type OnboardVendorInput,
   type OnboardVendorResult,
-} from './onboarding/onboarding.js';
+} from './flows/onboarding.js';
 import {
   createCheckout,
   type CheckoutInput,
@@ -25,12 +29,35 @@ import {
   type EmbeddedCheckoutResult,
   type HostedCheckoutInput,
   type HostedCheckoutResult,
-} from './checkout/checkout.js';
+} from './flows/checkout.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
-import { processWebhook, type WebhookInput } from './webhooks/process.js';
-import { MAX_WEBHOOK_BODY_BYTES, bodyTooLarge, readRequestBody, toResponse, type WebhookResult } from './webhooks/http.js';
+import { handleWebhook, type WebhookInput } from './webhooks/handle.js';
+import { type Pipeline, type ReceiveOutcome, receiveEvent } from './webhooks/receive.js';
+import {
+  backfill,
+  replayFailed,
+  work,
+  type BackfillOptions,
+  type InboxProgress,
+  type InboxSummary,
+  type WorkOptions,
+} from './webhooks/inbox.js';
+import { MAX_WEBHOOK_BODY_BYTES, bodyTooLarge, readRequestBody, toResponse, type WebhookResult } from './http/outcome.js';
+import type { EventSource, InboxEvent, InboxStatus } from './storage/types.js';
+
+export interface ListVendorsOptions {
+  statuses?: readonly VendorStatus[];
+  /** At most this many, newest first. Default 100. */
+  limit?: number;
+}
+
+export interface ListOrdersOptions {
+  vendorId?: string;
+  /** At most this many, newest first. Default 100. */
+  limit?: number;
+}
 
 /** One webhook signing secret (`whsec_...`), or several while a secret is being rolled. */
 export type WebhookSecret = string | readonly string[];
@@ -55,6 +82,14 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
   livemode?: boolean;
   /** How long one delivery may hold an event before another delivery may take it over. Default 60 000 ms. */
   eventLeaseMs?: number;
+  /**
+   * `process` (the default): `handleWebhook` processes each event before it answers. `inbox`: it verifies
+   * the event, stores it in one statement and answers 200 at once; `events.work()` processes the inbox
+   * (Stripe's own advice: answer quickly, process later).
+   */
+  webhookMode?: 'process' | 'inbox';
+  /** How many times the inbox worker tries an event before it marks it `failed`. Default 8. */
+  maxEventAttempts?: number;
   /**
    * Process each webhook event in one storage transaction: the built-in handler's writes, your handlers'
    * writes through `ctx.storage`, and "event processed" commit together or not at all. Needs a storage
@@ -113,8 +148,14 @@ const optionsSchema = lazy(() =>
       { message: 'a Stripe client (new Stripe(key))' },
     ),
     storage: z.custom<MarketplaceStorage>(
-      (value) => typeof value === 'object' && value !== null && typeof (value as MarketplaceStorage).getVendor === 'function',
-      { message: 'a storage adapter (memoryStorage() or postgresStorage(...))' },
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as MarketplaceStorage).get === 'function' &&
+        typeof (value as MarketplaceStorage).claimEvent === 'function',
+      {
+        message: 'a storage adapter (memoryStorage() or postgresStorage(...)) implementing the storage contract of this version',
+      },
     ),
     commission: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
       message: 'a commission policy function, for example percentage(12)',
@@ -122,6 +163,8 @@ const optionsSchema = lazy(() =>
     webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
     livemode: z.optional(z.boolean()),
     eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
+    webhookMode: z.optional(z.enum(['process', 'inbox'])),
+    maxEventAttempts: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100))),
     webhookTransactions: z.optional(z.boolean()),
     webhookToleranceSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3_600))),
     oauth: z.optional(
@@ -143,7 +186,25 @@ export interface ResolvedWebhookSettings {
   readonly eventLeaseMs: number;
   readonly toleranceSeconds: number;
   readonly transactions: boolean;
+  readonly mode: 'process' | 'inbox';
+  readonly maxAttempts: number;
 }
+
+/** The inbox operations: `market.events`. */
+export interface MarketplaceEvents {
+  /** Runs every `failed` event through the pipeline again (source `replay`). */
+  replayFailed(options?: { limit?: number; onProgress?: InboxProgress }): Promise<InboxSummary>;
+  /** Lists events from Stripe since `since` (platform and connected accounts) and processes what was missed. */
+  backfill(options: BackfillOptions): Promise<InboxSummary>;
+  /** Drains the inbox (`webhookMode: 'inbox'`, or failed deliveries' retries) until `signal` aborts. */
+  work(options?: WorkOptions): Promise<InboxSummary>;
+  /** Removes processed events older than `olderThan` ms (default 30 days) and expired single-use records. */
+  prune(options?: { olderThan?: number }): Promise<{ events: number; records: number }>;
+  /** Inbox events, oldest received first: for example `{ statuses: ['failed'] }`. */
+  list(options?: { statuses?: readonly InboxStatus[]; limit?: number }): Promise<InboxEvent[]>;
+}
+
+const DEFAULT_PRUNE_AGE_MS = 30 * 24 * 3_600_000;
 
 function toList(secret: WebhookSecret | undefined): readonly string[] {
   if (secret === undefined) return [];
@@ -160,6 +221,9 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   /** @internal */
   protected readonly webhookSettings: ResolvedWebhookSettings;
   readonly #webhooks = new WebhookRegistry();
+  readonly #pipeline: Pipeline;
+  /** The inbox: replay failed events, backfill missed ones, drain it with workers, prune it. */
+  readonly events: MarketplaceEvents;
 
   constructor(options: MarketplaceOptions<S>) {
     const data = parseWith(optionsSchema(), options, 'new Marketplace(options)', 'INVALID_OPTIONS');
@@ -187,6 +251,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       oauthClientId: data.oauth?.clientId,
       oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,
       now: data.now ?? Date.now,
+      accountLocks: new KeyedLock(),
     };
     this.webhookSettings = {
       platformSecrets,
@@ -195,7 +260,31 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       eventLeaseMs: data.eventLeaseMs ?? DEFAULT_EVENT_LEASE_MS,
       toleranceSeconds: data.webhookToleranceSeconds ?? 300,
       transactions,
+      mode: data.webhookMode ?? 'process',
+      maxAttempts: data.maxEventAttempts ?? 8,
     };
+    const pipeline: Pipeline = { ctx: this.ctx, settings: this.webhookSettings, registry: this.#webhooks };
+    this.#pipeline = pipeline;
+    const ctx = this.ctx;
+    this.events = Object.freeze({
+      replayFailed: (options?: { limit?: number; onProgress?: InboxProgress }) => replayFailed(pipeline, options),
+      backfill: (options: BackfillOptions) => backfill(pipeline, options),
+      work: (options?: WorkOptions) => work(pipeline, options),
+      async prune(options: { olderThan?: number } = {}) {
+        const olderThan = options.olderThan ?? DEFAULT_PRUNE_AGE_MS;
+        if (!Number.isSafeInteger(olderThan) || olderThan < 0) {
+          throw new MarketplaceError('INVALID_INPUT', 'events.prune: olderThan must be a number of milliseconds', {
+            details: { param: 'olderThan' },
+          });
+        }
+        const now = ctx.now();
+        return callStorage('prune the inbox', () => ctx.storage.prune({ processedBefore: now - olderThan, expiredBefore: now }));
+      },
+      async list(options: { statuses?: readonly InboxStatus[]; limit?: number } = {}) {
+        const limit = options.limit ?? 100;
+        return callStorage('list inbox events', () => ctx.storage.listEvents({ statuses: options.statuses, limit }));
+      },
+    });
   }
 
   /** The Stripe client this marketplace uses. */
@@ -248,25 +337,25 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   /** The stored vendor, or null. */
   async getVendor(vendorId: string): Promise<VendorRecord | null> {
     const id = parseWith(idSchema(), vendorId, 'getVendor(vendorId)');
-    return callStorage('read the vendor', () => this.ctx.storage.getVendor(id));
+    return getVendor(this.ctx, id);
   }
 
   /** Stored vendors, newest first (default at most 100), optionally filtered by status. */
   async listVendors(options: ListVendorsOptions = {}): Promise<VendorRecord[]> {
     const data = parseWith(listVendorsSchema(), options, 'listVendors');
-    return callStorage('list vendors', () => this.ctx.storage.listVendors(data));
+    return listVendors(this.ctx, data);
   }
 
   /** The stored order (status, amounts, fee snapshot), or null. */
   async getOrder(orderId: string): Promise<OrderRecord | null> {
     const id = parseWith(idSchema(), orderId, 'getOrder(orderId)');
-    return callStorage('read the order', () => this.ctx.storage.getOrder(id));
+    return getOrder(this.ctx, id);
   }
 
   /** Stored orders, newest first (default at most 100). */
   async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
     const data = parseWith(listOrdersSchema(), options, 'listOrders');
-    return callStorage('list orders', () => this.ctx.storage.listOrders(data));
+    return listOrders(this.ctx, data);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------
@@ -294,7 +383,20 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
    * status to answer with. Never throws for a problem in the request.
    */
   handleWebhook(input: WebhookInput): Promise<WebhookResult> {
-    return processWebhook(this.ctx, this.webhookSettings, this.#webhooks, input);
+    return handleWebhook(this.#pipeline, this.webhookSettings, input);
+  }
+
+  /**
+   * Processes an event you already trust (for example one from `stripe.events.list`, or one verified by
+   * your own code) exactly once, together with live deliveries: claims it, projects it into storage, runs
+   * your handlers and marks it processed. Never throws; a failure is `{ outcome: 'failed', error }` and the
+   * event stays in the inbox with its error.
+   */
+  receiveEvent(event: Stripe.Event, options: { source?: EventSource } = {}): Promise<ReceiveOutcome> {
+    if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || typeof event.type !== 'string') {
+      throw new MarketplaceError('INVALID_INPUT', 'receiveEvent(event): pass a Stripe event object');
+    }
+    return receiveEvent(this.#pipeline, event, { source: options.source ?? 'delivery' });
   }
 
   /**

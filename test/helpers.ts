@@ -2,8 +2,8 @@ import nock from 'nock';
 import Stripe from 'stripe';
 import { Marketplace, type MarketplaceOptions } from '../src/index.js';
 import { memoryStorage } from '../src/storage/memory.js';
-import { percentage } from '../src/money/commission.js';
-import type { OrderRecord, VendorRecord } from '../src/storage/types.js';
+import { percentage } from '../src/core/money/commission.js';
+import type { OrderRecord, VendorRecord } from '../src/core/records.js';
 import {
   orderRecord as conformanceOrder,
   vendorRecord as conformanceVendor,

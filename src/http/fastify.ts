@@ -5,8 +5,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { MarketplaceError } from '../errors.js';
-import { MAX_WEBHOOK_BODY_BYTES, bodyTooLarge, webhookHttpAnswer, type WebhookResult } from '../webhooks/http.js';
-import type { WebhookInput } from '../webhooks/process.js';
+import { MAX_WEBHOOK_BODY_BYTES, bodyTooLarge, webhookHttpAnswer, type WebhookResult } from './outcome.js';
+import type { WebhookInput } from '../webhooks/handle.js';
 
 export interface FastifyWebhookOptions {
   /** Your Marketplace (anything with `handleWebhook`). */

@@ -1,192 +1,527 @@
 import type {
+  ClaimedEvent,
   EventClaim,
-  ListOrdersOptions,
+  EventSettlement,
+  InboxEvent,
+  InboxEventInput,
+  InboxStatus,
+  ListEventsQuery,
+  ListQuery,
   MarketplaceStorage,
-  OAuthStateRecord,
-  OrderRecord,
-  OrderUpdate,
-  OrderUpdateResult,
-  VendorRecord,
+  RecordWrite,
+  StoredRecord,
+  UpdateGuard,
+  UpdateResult,
 } from './types.js';
-import { applyOrderUpdate } from './apply.js';
 
-/**
- * Records by a secondary key that several records may share (an account id, a PaymentIntent id). A lookup
- * answers the most recently updated record that carries the key now, as `ORDER BY updated_at DESC LIMIT 1`.
- */
-function secondaryIndex<R extends { readonly updatedAt: number }>(records: Map<string, R>) {
-  const ids = new Map<string, Set<string>>();
-  return {
-    /** Moves `id` from the key it had (`before`) to the key it has now (`after`); null keys are not indexed. */
-    move(id: string, before: string | null | undefined, after: string | null | undefined) {
-      if (before === after) return;
-      if (before != null) {
-        const set = ids.get(before);
-        set?.delete(id);
-        if (set?.size === 0) ids.delete(before);
-      }
-      if (after != null) {
-        const set = ids.get(after) ?? new Set<string>();
-        set.add(id);
-        ids.set(after, set);
-      }
-    },
-    find(key: string): R | undefined {
-      let found: R | undefined;
-      for (const id of ids.get(key) ?? []) {
-        const record = records.get(id);
-        if (record && (!found || record.updatedAt >= found.updatedAt)) found = record;
-      }
-      return found;
-    },
-  };
+export interface MemoryStorageOptions {
+  /**
+   * The store's clock (milliseconds since the epoch), for the inbox: when an event is received, when a
+   * lease ends, when a retry is due, when an event was processed. Default `Date.now`. Tests pass a fake
+   * clock to expire leases without waiting.
+   */
+  readonly now?: () => number;
 }
 
+/** A record as the store holds it: `refs` frozen (returned as is), `data` a private copy (cloned out). */
+type Row = StoredRecord;
+
+/** An inbox event as the store holds it: mutable, changed in place; `token` names the lease holder. */
 interface EventRow {
-  status: 'processing' | 'processed';
+  id: string;
+  type: string;
+  account: string | null;
+  objectId: string | null;
+  livemode: boolean;
+  created: number;
+  payload: string | null;
+  source: InboxEventInput['source'];
+  status: InboxStatus;
+  attempts: number;
+  lastError: string | null;
+  receivedAt: number;
+  nextAttemptAt: number | null;
+  leaseExpiresAt: number | null;
+  processedAt: number | null;
   token: string | null;
-  leaseExpiresAt: number;
 }
 
 /**
- * A deep copy of a JSON-compatible record (plain objects, arrays, primitives), so that callers never share
- * mutable state with the store. Four to five times faster than `structuredClone` on an order record (Node 20).
+ * A deep copy of a JSON-compatible value (plain objects, arrays, primitives), so that callers never share
+ * mutable state with the store. Indexed loops and `for...in` (plain objects have no inherited enumerable
+ * keys): about twice as fast as `Object.keys` with `map`, and several times faster than `structuredClone`
+ * or a JSON round trip, on an order record (Node 20).
  */
 function clonePlain<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(clonePlain) as T;
-  if (value === null || typeof value !== 'object') return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const length = value.length;
+    const out = new Array(length);
+    for (let i = 0; i < length; i++) out[i] = clonePlain(value[i]);
+    return out as T;
+  }
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key]);
+  for (const key in value) out[key] = clonePlain((value as Record<string, unknown>)[key]);
   return out as T;
 }
 
 /**
- * Storage in this process's memory. Every method completes synchronously inside one call, so each is
- * atomic with respect to other callers in the same process. State is lost on restart and not shared
- * between processes: use `postgresStorage` from `stripe-marketplace/postgres` when either matters.
+ * The record as a caller receives it: a fresh envelope and a copy of the data. `data` may be given when the
+ * caller already owns an equal object that the store does not hold (the data it just wrote, of which the
+ * store keeps its own copy), which saves a copy on every write.
  */
-export function memoryStorage(): MarketplaceStorage {
-  const vendors = new Map<string, VendorRecord>();
-  const vendorsByAccount = secondaryIndex(vendors);
-  const orders = new Map<string, OrderRecord>();
-  const ordersByPaymentIntent = secondaryIndex(orders);
-  const ordersBySession = secondaryIndex(orders);
-  const states = new Map<string, OAuthStateRecord>();
-  const events = new Map<string, EventRow>();
-  let leases = 0;
-  const copy = clonePlain;
-
-  /** Keeps the order's PaymentIntent and Checkout Session keys in step with the record, dropping stale ones. */
-  const indexOrder = (before: OrderRecord | undefined, after: OrderRecord) => {
-    ordersByPaymentIntent.move(after.orderId, before?.paymentIntentId, after.paymentIntentId);
-    ordersBySession.move(after.orderId, before?.checkoutSessionId, after.checkoutSessionId);
-  };
-  const found = <T>(record: T | undefined): T | null => (record ? copy(record) : null);
-
+function recordOut(row: Row, data: unknown = clonePlain(row.data)): StoredRecord {
   return {
-    async getVendor(vendorId) {
-      return found(vendors.get(vendorId));
-    },
-    async getVendorByAccount(accountId) {
-      return found(vendorsByAccount.find(accountId));
-    },
-    async listVendors(options = {}) {
-      const limit = options.limit ?? 100;
-      return [...vendors.values()]
-        .filter((vendor) => options.statuses === undefined || options.statuses.includes(vendor.status))
-        .sort((a, b) => b.createdAt - a.createdAt || (a.vendorId < b.vendorId ? 1 : -1))
-        .slice(0, limit)
-        .map(copy);
-    },
-    async insertVendor(vendor) {
-      const existing = vendors.get(vendor.vendorId);
-      if (existing) return { created: false, vendor: copy(existing) };
-      vendors.set(vendor.vendorId, copy(vendor));
-      vendorsByAccount.move(vendor.vendorId, undefined, vendor.accountId);
-      return { created: true, vendor: copy(vendor) };
-    },
-    async updateVendor(vendorId, state, now = Date.now()) {
-      const existing = vendors.get(vendorId);
-      if (!existing) return null;
-      const updated: VendorRecord = {
-        ...existing,
-        ...copy(state),
-        vendorId,
-        accountId: state.accountId ?? existing.accountId,
-        connection: state.connection ?? existing.connection,
-        createdAt: existing.createdAt,
-        updatedAt: now,
-      };
-      vendors.set(vendorId, updated);
-      vendorsByAccount.move(vendorId, existing.accountId, updated.accountId);
-      return copy(updated);
+    kind: row.kind,
+    id: row.id,
+    version: row.version,
+    status: row.status,
+    index: row.index,
+    refs: row.refs,
+    expiresAt: row.expiresAt,
+    createdAt: row.createdAt,
+    data,
+  };
+}
+
+function eventOut(row: EventRow): InboxEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    account: row.account,
+    objectId: row.objectId,
+    livemode: row.livemode,
+    created: row.created,
+    payload: row.payload,
+    source: row.source,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.lastError,
+    receivedAt: row.receivedAt,
+    nextAttemptAt: row.nextAttemptAt,
+    leaseExpiresAt: row.leaseExpiresAt,
+    processedAt: row.processedAt,
+  };
+}
+
+function sameRefs(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Newest first: by `createdAt` descending, then id descending. */
+const newestFirst = (a: Row, b: Row) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+/** Oldest received first: by `receivedAt`, then id. */
+const oldestFirst = (a: EventRow, b: EventRow) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** One step that undoes a write, recorded while a transaction runs. */
+type Undo = () => void;
+
+/**
+ * Storage in this process's memory: the reference implementation of the storage port, and the store of
+ * tests and single-process deployments. State is lost on restart and not shared between processes: use
+ * `postgresStorage` from `stripe-marketplace/postgres` when either matters.
+ *
+ * Every method runs synchronously inside one call, so each is atomic with respect to other callers.
+ * Records are copied in and out: a caller never shares mutable state with the store. The store keeps its
+ * own copy of what is written, and every read returns a fresh copy; the record that `insert` (when it
+ * creates) and `update` (when it applies) return carries the very data object the caller passed, of
+ * which the store holds a separate copy (one copy fewer per write). `refs` arrays are returned frozen.
+ *
+ * `transaction` is a real one: writes made through `tx` are undone when the callback throws. Transactions
+ * are serialised (one at a time, in call order), and while one runs every call on the storage itself
+ * waits for it to end, so no caller sees uncommitted writes. Inside the callback use only `tx`: a call on
+ * the storage itself would wait for the transaction, which waits for the callback.
+ */
+export function memoryStorage(options: MemoryStorageOptions = {}): MarketplaceStorage {
+  const clock = options.now ?? Date.now;
+  const kinds = new Map<string, Map<string, Row>>();
+  /** Stripe id -> the record it is linked to, as `[kind, id]`. */
+  const links = new Map<string, readonly [string, string]>();
+  /** `kind` NUL `id` -> every Stripe id linked to that record (also ids its later versions dropped). */
+  const linkedTo = new Map<string, Set<string>>();
+  const recordKey = (kind: string, id: string) => `${kind}\u0000${id}`;
+  const events = new Map<string, EventRow>();
+  /** Ids of the events a worker may take (`pending` or `processing`), for `claimNextEvents`. */
+  const open = new Set<string>();
+  let leases = 0;
+
+  /** The undo log of the running transaction, or null outside one. */
+  let undo: Undo[] | null = null;
+
+  const rowsOf = (kind: string): Map<string, Row> => {
+    let rows = kinds.get(kind);
+    if (!rows) {
+      rows = new Map();
+      kinds.set(kind, rows);
+    }
+    return rows;
+  };
+
+  const putRow = (row: Row) => {
+    const rows = rowsOf(row.kind);
+    if (undo) {
+      const before = rows.get(row.id);
+      undo.push(before ? () => rows.set(before.id, before) : () => rows.delete(row.id));
+    }
+    rows.set(row.id, row);
+    for (const ref of row.refs) {
+      if (links.has(ref)) continue;
+      links.set(ref, [row.kind, row.id]);
+      const key = recordKey(row.kind, row.id);
+      const owned = linkedTo.get(key) ?? new Set<string>();
+      linkedTo.set(key, owned);
+      owned.add(ref);
+      if (undo) {
+        undo.push(() => {
+          links.delete(ref);
+          owned.delete(ref);
+        });
+      }
+    }
+  };
+
+  /** Deletes the record and frees every Stripe id linked to it (as a foreign key with ON DELETE CASCADE would). */
+  const deleteRow = (rows: Map<string, Row>, row: Row) => {
+    rows.delete(row.id);
+    const key = recordKey(row.kind, row.id);
+    const unlinked = [...(linkedTo.get(key) ?? [])];
+    linkedTo.delete(key);
+    for (const ref of unlinked) links.delete(ref);
+    if (undo) {
+      undo.push(() => {
+        rows.set(row.id, row);
+        for (const ref of unlinked) links.set(ref, [row.kind, row.id]);
+        if (unlinked.length > 0) linkedTo.set(key, new Set(unlinked));
+      });
+    }
+  };
+
+  /** Records the event's state before a change, so that a rollback restores it. */
+  const saveEvent = (row: EventRow | undefined, id: string) => {
+    if (!undo) return;
+    if (!row) {
+      undo.push(() => {
+        events.delete(id);
+        open.delete(id);
+      });
+      return;
+    }
+    const before = { ...row };
+    undo.push(() => {
+      Object.assign(row, before);
+      events.set(id, row);
+      if (row.status === 'pending' || row.status === 'processing') open.add(id);
+      else open.delete(id);
+    });
+  };
+
+  const take = (row: EventRow, now: number, leaseMs: number): string => {
+    const token = `lease_${++leases}`;
+    row.status = 'processing';
+    row.token = token;
+    row.attempts += 1;
+    row.leaseExpiresAt = now + leaseMs;
+    row.nextAttemptAt = null;
+    open.add(row.id);
+    return token;
+  };
+
+  /** The row for `input`, keeping `before`'s frozen refs when they are the same (the usual update). */
+  const rowOf = (kind: string, id: string, input: RecordWrite, version: number, createdAt: number, before?: Row): Row => ({
+    kind,
+    id,
+    version,
+    status: input.status,
+    index: input.index,
+    refs: before && sameRefs(before.refs, input.refs) ? before.refs : Object.freeze([...input.refs]),
+    expiresAt: input.expiresAt,
+    createdAt,
+    data: clonePlain(input.data),
+  });
+
+  /** The port's methods on the live state; each completes synchronously. */
+  const ops: OpsShape = {
+    get(kind, id) {
+      const row = kinds.get(kind)?.get(id);
+      return row ? recordOut(row) : null;
     },
 
-    async getOrder(orderId) {
-      return found(orders.get(orderId));
-    },
-    async getOrderByPaymentIntent(paymentIntentId) {
-      return found(ordersByPaymentIntent.find(paymentIntentId));
-    },
-    async getOrderByCheckoutSession(sessionId) {
-      return found(ordersBySession.find(sessionId));
-    },
-    async listOrders(options: ListOrdersOptions = {}) {
-      const limit = options.limit ?? 100;
-      return [...orders.values()]
-        .filter((order) => options.vendorId === undefined || order.vendorId === options.vendorId)
-        .sort((a, b) => b.createdAt - a.createdAt || (a.orderId < b.orderId ? 1 : -1))
-        .slice(0, limit)
-        .map(copy);
-    },
-    async insertOrder(order) {
-      const existing = orders.get(order.orderId);
-      if (existing) return { created: false, order: copy(existing) };
-      orders.set(order.orderId, copy(order));
-      indexOrder(undefined, order);
-      return { created: true, order: copy(order) };
-    },
-    async updateOrder(orderId, update: OrderUpdate): Promise<OrderUpdateResult> {
-      const existing = orders.get(orderId);
-      if (!existing) return { applied: false, order: null };
-      const next = applyOrderUpdate(existing, update);
-      if (!next) return { applied: false, order: copy(existing) };
-      orders.set(orderId, next);
-      indexOrder(existing, next);
-      return { applied: true, order: copy(next) };
+    insert(record) {
+      const existing = kinds.get(record.kind)?.get(record.id);
+      if (existing) return { created: false, record: recordOut(existing) };
+      const row = rowOf(record.kind, record.id, record, 1, record.createdAt);
+      putRow(row);
+      return { created: true, record: recordOut(row, record.data) };
     },
 
-    async saveOAuthState(record) {
-      if (states.has(record.state)) throw new Error(`OAuth state already exists`);
-      states.set(record.state, copy(record));
-    },
-    async consumeOAuthState(state, now) {
-      const record = states.get(state);
-      if (!record) return null;
-      states.delete(state);
-      return record.expiresAt > now ? copy(record) : null;
+    update(kind, id, next, guard) {
+      const existing = kinds.get(kind)?.get(id);
+      if (!existing) return { applied: false, record: null };
+      if (
+        (guard.version !== undefined && guard.version !== existing.version) ||
+        (guard.statuses !== undefined && !guard.statuses.includes(existing.status))
+      ) {
+        return { applied: false, record: recordOut(existing) };
+      }
+      const row = rowOf(kind, id, next, existing.version + 1, existing.createdAt, existing);
+      putRow(row);
+      return { applied: true, record: recordOut(row, next.data) };
     },
 
-    async claimEvent(eventId, { leaseMs, now }): Promise<EventClaim> {
-      const row = events.get(eventId);
-      if (row?.status === 'processed') return { status: 'processed' };
-      if (row && row.leaseExpiresAt > now) return { status: 'in_progress', leaseExpiresAt: row.leaseExpiresAt };
-      // Lease tokens only tell this store's callers apart, so a counter is enough (and cheaper than randomness).
-      const token = `lease_${++leases}`;
-      events.set(eventId, { status: 'processing', token, leaseExpiresAt: now + leaseMs });
-      return { status: 'claimed', token };
+    list(kind, query) {
+      const rows = kinds.get(kind);
+      if (!rows) return [];
+      const found: Row[] = [];
+      for (const row of rows.values()) {
+        if (query.index !== undefined && row.index !== query.index) continue;
+        if (query.statuses !== undefined && !query.statuses.includes(row.status)) continue;
+        if (query.createdBefore !== undefined && !(row.createdAt < query.createdBefore)) continue;
+        found.push(row);
+      }
+      return found
+        .sort(newestFirst)
+        .slice(0, query.limit)
+        .map((row) => recordOut(row));
     },
-    async completeEvent(eventId, token) {
+
+    resolve(stripeId) {
+      const link = links.get(stripeId);
+      return link ? ops.get(link[0], link[1]) : null;
+    },
+
+    consume(kind, id, now) {
+      const rows = kinds.get(kind);
+      const row = rows?.get(id);
+      if (!rows || !row) return null;
+      deleteRow(rows, row);
+      return row.expiresAt === null || row.expiresAt > now ? recordOut(row) : null;
+    },
+
+    claimEvent(event, options) {
+      const now = clock();
+      const row = events.get(event.id);
+      if (!row) {
+        saveEvent(undefined, event.id);
+        const created: EventRow = {
+          id: event.id,
+          type: event.type,
+          account: event.account,
+          objectId: event.objectId,
+          livemode: event.livemode,
+          created: event.created,
+          payload: event.payload,
+          source: event.source,
+          status: 'pending',
+          attempts: 0,
+          lastError: null,
+          receivedAt: now,
+          nextAttemptAt: now,
+          leaseExpiresAt: null,
+          processedAt: null,
+          token: null,
+        };
+        events.set(event.id, created);
+        open.add(event.id);
+        if (options.lease === false) return { status: 'queued', created: true };
+        return { status: 'claimed', token: take(created, now, options.leaseMs), attempts: created.attempts };
+      }
+      if (row.status === 'processed') return { status: 'processed' };
+      if (options.lease === false) return { status: 'queued', created: false };
+      if (row.status === 'processing' && (row.leaseExpiresAt as number) > now) {
+        return { status: 'in_progress', leaseExpiresAt: row.leaseExpiresAt as number };
+      }
+      saveEvent(row, row.id);
+      return { status: 'claimed', token: take(row, now, options.leaseMs), attempts: row.attempts };
+    },
+
+    claimNextEvents(options) {
+      const now = clock();
+      const due: EventRow[] = [];
+      for (const id of open) {
+        const row = events.get(id) as EventRow;
+        const at = row.status === 'pending' ? row.nextAttemptAt : row.leaseExpiresAt;
+        if (at === null || at <= now) due.push(row);
+      }
+      if (due.length > options.limit) due.sort(oldestFirst).length = options.limit;
+      else due.sort(oldestFirst);
+      return due.map((row) => {
+        saveEvent(row, row.id);
+        const token = take(row, now, options.leaseMs);
+        return { event: eventOut(row), token };
+      });
+    },
+
+    settleEvent(eventId, token, settlement) {
       const row = events.get(eventId);
       if (row?.status !== 'processing' || row.token !== token) return false;
-      events.set(eventId, { status: 'processed', token: null, leaseExpiresAt: 0 });
+      saveEvent(row, eventId);
+      row.token = null;
+      row.leaseExpiresAt = null;
+      row.status = settlement.status;
+      if (settlement.status === 'processed') {
+        row.processedAt = clock();
+        row.nextAttemptAt = null;
+        open.delete(eventId);
+      } else if (settlement.status === 'pending') {
+        row.lastError = settlement.error;
+        row.nextAttemptAt = settlement.retryAt;
+      } else {
+        row.lastError = settlement.error;
+        row.nextAttemptAt = null;
+        open.delete(eventId);
+      }
       return true;
     },
-    async releaseEvent(eventId, token) {
-      const row = events.get(eventId);
-      if (row?.status !== 'processing' || row.token !== token) return false;
-      events.delete(eventId);
-      return true;
+
+    listEvents(query) {
+      const after = query.after;
+      const found: EventRow[] = [];
+      for (const row of events.values()) {
+        if (query.statuses !== undefined && !query.statuses.includes(row.status)) continue;
+        if (after && (row.receivedAt < after.receivedAt || (row.receivedAt === after.receivedAt && row.id <= after.id))) continue;
+        found.push(row);
+      }
+      return found.sort(oldestFirst).slice(0, query.limit).map(eventOut);
+    },
+
+    prune(options) {
+      let pruned = 0;
+      for (const row of [...events.values()]) {
+        if (row.status !== 'processed' || !((row.processedAt as number) < options.processedBefore)) continue;
+        saveEvent(row, row.id);
+        events.delete(row.id);
+        pruned += 1;
+      }
+      let records = 0;
+      for (const rows of kinds.values()) {
+        for (const row of [...rows.values()]) {
+          if (row.expiresAt === null || !(row.expiresAt < options.expiredBefore)) continue;
+          deleteRow(rows, row);
+          records += 1;
+        }
+      }
+      return { events: pruned, records };
     },
   };
+
+  // ---- serialisation: one transaction at a time; calls on the storage wait while one runs ----------
+
+  let busy = false;
+  const waiters: (() => void)[] = [];
+  const acquire = (): Promise<void> | undefined => {
+    if (!busy) {
+      busy = true;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  const release = () => {
+    const next = waiters.shift();
+    if (next) next();
+    else busy = false;
+  };
+
+  /** Runs `op` now when no transaction holds the store, or else once the transactions before it end. */
+  const outside: Gate = (op) => {
+    if (!busy) return settle(op);
+    return (async () => {
+      await acquire();
+      try {
+        return op();
+      } finally {
+        release();
+      }
+    })();
+  };
+
+  /** `tx`: the operations on the live state, usable only while its transaction runs. */
+  const bind = (isOpen: () => boolean): MarketplaceStorage => {
+    const tx = portOf(ops, (op) => (isOpen() ? settle(op) : Promise.reject(ended())));
+    tx.transaction = async <T>(fn: (inner: MarketplaceStorage) => Promise<T>): Promise<T> => {
+      const log = undo;
+      if (!isOpen() || !log) throw ended();
+      // A nested transaction is a savepoint: a throw undoes the writes made since it began.
+      const mark = log.length;
+      let nestedOpen = true;
+      try {
+        return await fn(bind(() => nestedOpen && isOpen()));
+      } catch (error) {
+        rollback(log, mark);
+        throw error;
+      } finally {
+        nestedOpen = false;
+      }
+    };
+    return tx;
+  };
+
+  const rollback = (log: Undo[], mark: number) => {
+    while (log.length > mark) (log.pop() as Undo)();
+  };
+
+  const storage = portOf(ops, outside);
+  storage.transaction = async <T>(fn: (tx: MarketplaceStorage) => Promise<T>): Promise<T> => {
+    await acquire();
+    const log: Undo[] = [];
+    undo = log;
+    let txOpen = true;
+    try {
+      return await fn(bind(() => txOpen));
+    } catch (error) {
+      rollback(log, 0);
+      throw error;
+    } finally {
+      txOpen = false;
+      undo = null;
+      release();
+    }
+  };
+  return storage;
+}
+
+type Gate = <T>(op: () => T) => Promise<T>;
+
+/** `op()` as a promise: its value, or its exception as a rejection. */
+function settle<T>(op: () => T): Promise<T> {
+  try {
+    return Promise.resolve(op());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const ended = () => new Error('memoryStorage: this transaction has ended; use the storage itself');
+
+/** The port over `ops`, each call passed through `gate`. */
+function portOf(ops: OpsShape, gate: Gate): MarketplaceStorage {
+  return {
+    get: (kind, id) => gate(() => ops.get(kind, id)),
+    insert: (record) => gate(() => ops.insert(record)),
+    update: (kind, id, next, guard) => gate(() => ops.update(kind, id, next, guard)),
+    list: (kind, query) => gate(() => ops.list(kind, query)),
+    resolve: (stripeId) => gate(() => ops.resolve(stripeId)),
+    consume: (kind, id, now) => gate(() => ops.consume(kind, id, now)),
+    claimEvent: (event, options) => gate(() => ops.claimEvent(event, options)),
+    claimNextEvents: (options) => gate(() => ops.claimNextEvents(options)),
+    settleEvent: (eventId, token, settlement) => gate(() => ops.settleEvent(eventId, token, settlement)),
+    listEvents: (query) => gate(() => ops.listEvents(query)),
+    prune: (options) => gate(() => ops.prune(options)),
+  } as MarketplaceStorage;
+}
+
+/** The synchronous shape of the port's methods (generic parameters erased). */
+interface OpsShape {
+  get(kind: string, id: string): StoredRecord | null;
+  insert(record: RecordWrite): { created: boolean; record: StoredRecord };
+  update(kind: string, id: string, next: RecordWrite, guard: UpdateGuard): UpdateResult;
+  list(kind: string, query: ListQuery): StoredRecord[];
+  resolve(stripeId: string): StoredRecord | null;
+  consume(kind: string, id: string, now: number): StoredRecord | null;
+  claimEvent(event: InboxEventInput, options: { readonly leaseMs: number; readonly lease?: boolean }): EventClaim;
+  claimNextEvents(options: { readonly limit: number; readonly leaseMs: number }): ClaimedEvent[];
+  settleEvent(eventId: string, token: string, settlement: EventSettlement): boolean;
+  listEvents(query: ListEventsQuery): InboxEvent[];
+  prune(options: { readonly processedBefore: number; readonly expiredBefore: number }): { events: number; records: number };
 }

@@ -13,5 +13,10 @@ export type {
   FlushResult,
 } from './sandbox/webhooks.js';
 export { testPaymentMethods, TEST_CARD_NUMBERS } from './sandbox/cards.js';
-export { runStorageConformance, ConformanceError } from './conformance/index.js';
-export type { StorageConformanceOptions, ConformanceRunner } from './conformance/index.js';
+export { runStorageConformance, ConformanceError, STORAGE_CAPABILITIES } from './conformance/index.js';
+export type {
+  StorageConformanceOptions,
+  StorageProcessOptions,
+  StorageCapability,
+  ConformanceRunner,
+} from './conformance/index.js';

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { MarketplaceError } from '../errors.js';
-import type { MarketplaceStorage, OrderRecord, VendorRecord } from '../storage/types.js';
+import type { OrderRecord, VendorRecord } from '../core/records.js';
+import type { MarketplaceStorage } from '../storage/types.js';
 
 /** Every event type the installed `stripe` package knows (`'payment_intent.succeeded'`, ...). */
 export type WebhookEventType = Stripe.Event['type'];

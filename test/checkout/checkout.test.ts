@@ -1,13 +1,14 @@
+import { seedVendor, storedOrder, storedVendor, resolved } from '../records.js';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { account, activeAccount, expectStripe, market, paymentIntent, vendorRecord } from '../helpers.js';
-import { fixedFee, percentage } from '../../src/money/commission.js';
-import type { CommissionPolicy } from '../../src/money/commission.js';
+import { fixedFee, percentage } from '../../src/core/money/commission.js';
+import type { CommissionPolicy } from '../../src/core/money/commission.js';
 import { memoryStorage } from '../../src/storage/memory.js';
 
 async function withVendor(commission: CommissionPolicy = percentage(12), overrides = {}) {
   const storage = memoryStorage();
-  await storage.insertVendor(vendorRecord(overrides));
+  await seedVendor(storage, vendorRecord(overrides));
   return { ...market({ storage, commission }), storage };
 }
 
@@ -53,7 +54,7 @@ describe('createCheckout (embedded)', () => {
       accountId: 'acct_1',
       status: 'pending',
     });
-    expect(await storage.getOrder('order_1001')).toMatchObject({
+    expect(await storedOrder(storage, 'order_1001')).toMatchObject({
       amount: 2000,
       currency: 'gbp',
       applicationFeeAmount: 240,
@@ -63,7 +64,7 @@ describe('createCheckout (embedded)', () => {
       mode: 'embedded',
       metadata: { ride: 'r_9' },
     });
-    expect(await storage.getOrderByPaymentIntent('pi_1')).toMatchObject({ orderId: 'order_1001' });
+    expect(await resolved(storage, 'pi_1')).toMatchObject({ orderId: 'order_1001' });
   });
 
   it('charges 10 % of 5000 jpy as 500', async () => {
@@ -112,7 +113,7 @@ describe('createCheckout (embedded)', () => {
       code: 'STRIPE_ERROR',
       statusCode: 500,
     });
-    expect(await storage.getOrder('o_retry')).toMatchObject({ status: 'pending', paymentIntentId: null });
+    expect(await storedOrder(storage, 'o_retry')).toMatchObject({ status: 'pending', paymentIntentId: null });
     const retry = expectStripe('POST', '/v1/payment_intents', paymentIntent({ id: 'pi_retry' }));
     const result = await m.createCheckout({ orderId: 'o_retry', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
     expect(retry.calls[0]!.headers['idempotency-key']).toBe('checkout:o_retry');
@@ -121,7 +122,7 @@ describe('createCheckout (embedded)', () => {
 
   it('gives ORDER_CONFLICT for the same orderId with another amount, currency or vendor, and sends nothing', async () => {
     const { market: m, storage } = await withVendor();
-    await storage.insertVendor(vendorRecord({ vendorId: 'driver_7', accountId: 'acct_7' }));
+    await seedVendor(storage, vendorRecord({ vendorId: 'driver_7', accountId: 'acct_7' }));
     expectStripe('POST', '/v1/payment_intents', paymentIntent());
     await m.createCheckout({ orderId: 'order_1001', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
     for (const changed of [{ amount: 2100 }, { currency: 'eur' }, { vendorId: 'driver_7' }]) {
@@ -175,7 +176,7 @@ describe('createCheckout (embedded)', () => {
       await expect(
         m.createCheckout({ orderId: 'o_bad', vendorId: 'driver_42', amount: 2000, currency: 'gbp', ...change } as never),
       ).rejects.toMatchObject({ code });
-      expect(await storage.getOrder('o_bad')).toBeNull();
+      expect(await storedOrder(storage, 'o_bad')).toBeNull();
     });
 
     it.each<[string, CommissionPolicy]>([
@@ -190,7 +191,7 @@ describe('createCheckout (embedded)', () => {
       ).rejects.toMatchObject({
         code: 'INVALID_COMMISSION',
       });
-      expect(await storage.getOrder('o_fee')).toBeNull();
+      expect(await storedOrder(storage, 'o_fee')).toBeNull();
     });
 
     it('an unknown vendor (VENDOR_NOT_FOUND)', async () => {
@@ -211,7 +212,7 @@ describe('createCheckout (embedded)', () => {
       },
     );
     expect(retrieve.calls).toHaveLength(1);
-    expect(await storage.getOrder('o1')).toBeNull();
+    expect(await storedOrder(storage, 'o1')).toBeNull();
   });
 
   it('proceeds when Stripe says the vendor became ready since the last webhook', async () => {
@@ -222,7 +223,7 @@ describe('createCheckout (embedded)', () => {
     expectStripe('GET', '/v1/accounts/acct_1', activeAccount());
     expectStripe('POST', '/v1/payment_intents', paymentIntent());
     await m.createCheckout({ orderId: 'o1', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
-    expect(await storage.getVendor('driver_42')).toMatchObject({ status: 'active' });
+    expect(await storedVendor(storage, 'driver_42')).toMatchObject({ status: 'active' });
   });
 
   it("keeps a card decline's decline_code reachable on STRIPE_ERROR", async () => {
@@ -313,7 +314,7 @@ describe('createCheckout (hosted)', () => {
       accountId: 'acct_1',
       status: 'pending',
     });
-    expect(await storage.getOrderByCheckoutSession('cs_test_1')).toMatchObject({ orderId: 'order_h1', mode: 'hosted' });
+    expect(await resolved(storage, 'cs_test_1')).toMatchObject({ orderId: 'order_h1', mode: 'hosted' });
   });
 
   it('returns the stored session on a repeat call', async () => {
@@ -366,7 +367,7 @@ describe('reads', () => {
 
   it('wraps a failing storage as STORAGE_ERROR and calls no Stripe API', async () => {
     const storage = memoryStorage();
-    storage.getOrder = async () => {
+    storage.get = async () => {
       throw new Error('connection refused');
     };
     const { market: m } = market({ storage });

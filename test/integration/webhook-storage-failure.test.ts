@@ -1,3 +1,4 @@
+import { seedOrder, seedVendor, storedOrder } from '../records.js';
 import type pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,10 +38,10 @@ describe.skipIf(!SERVER_REQUIRED)('handleWebhook when PostgreSQL fails', () => {
     const prefix = uniquePrefix('whf');
     const truth = postgresStorage({ client: direct, tablePrefix: prefix });
     await truth.migrate();
-    await truth.insertVendor(vendorRecord('v1'));
-    await truth.insertOrder(orderRecord('o1', { vendorId: 'v1', paymentIntentId: 'pi_sf' }));
+    await seedVendor(truth, vendorRecord('v1'));
+    await seedOrder(truth, orderRecord('o1', { vendorId: 'v1', paymentIntentId: 'pi_sf' }));
     const eventRow = async (id: string) =>
-      (await truth.query(`SELECT status FROM ${prefix}webhook_events WHERE event_id = $1`, [id])).rows[0] ?? null;
+      (await truth.query(`SELECT status FROM ${prefix}inbox WHERE event_id = $1`, [id])).rows[0] ?? null;
     return { link, pool, prefix, truth, eventRow, storage: postgresStorage({ client: pool, tablePrefix: prefix }) };
   }
 
@@ -55,7 +56,7 @@ describe.skipIf(!SERVER_REQUIRED)('handleWebhook when PostgreSQL fails', () => {
       expect(result).toMatchObject({ status: 500, outcome: 'failed', eventId: 'evt_gone' });
       expect(calls).toEqual([]);
       expect(await eventRow('evt_gone')).toBeNull();
-      expect((await truth.getOrder('o1'))?.status).toBe('pending');
+      expect((await storedOrder(truth, 'o1'))?.status).toBe('pending');
     } finally {
       await pool.end().catch(() => undefined);
       await dropTables(truth);
@@ -76,8 +77,10 @@ describe.skipIf(!SERVER_REQUIRED)('handleWebhook when PostgreSQL fails', () => {
       expect(calls).toEqual(['evt_cut']);
       expect(await eventRow('evt_cut')).toEqual({ status: 'processing' });
 
-      // Stripe redelivers; once the unreleased lease has run out (a clock past it), a process that can reach the database finishes the event.
-      const later = market(truth, () => Date.now() + 61_000);
+      // Stripe redelivers; once the unreleased lease has run out (leases are on the database's clock: the test
+      // ends it there), a process that can reach the database finishes the event.
+      await truth.query(`UPDATE ${truth.tablePrefix}inbox SET lease_expires_at = 0 WHERE event_id = 'evt_cut'`);
+      const later = market(truth);
       const redelivered: string[] = [];
       later.on('payment_intent.succeeded', (event) => void redelivered.push(event.id));
       expect(await later.handleWebhook(delivery('evt_cut'))).toMatchObject({ status: 200, outcome: 'processed' });

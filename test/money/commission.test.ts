@@ -11,8 +11,8 @@ import {
   tiers,
   type CommissionContext,
   type CommissionPolicy,
-} from '../../src/money/commission.js';
-import { currencyInfo, supportedCurrencies } from '../../src/money/currencies.js';
+} from '../../src/core/money/commission.js';
+import { currencyInfo, supportedCurrencies } from '../../src/core/money/currencies.js';
 import { commissionContext } from './extra-helpers.js';
 
 const ctx = commissionContext;

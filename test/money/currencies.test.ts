@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertChargeAmount, currencyInfo, formatAmount, supportedCurrencies } from '../../src/money/currencies.js';
+import { assertChargeAmount, currencyInfo, formatAmount, supportedCurrencies } from '../../src/core/money/currencies.js';
 
 describe('currency table', () => {
   it("knows Stripe's zero-decimal currencies", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertChargeAmount, currencyInfo, formatAmount, MAX_AMOUNT, supportedCurrencies } from '../../src/index.js';
-import { describe as describeValue } from '../../src/money/currencies.js';
+import { describe as describeValue } from '../../src/core/money/currencies.js';
 import { thrown } from './extra-helpers.js';
 
 describe('currencyInfo', () => {

@@ -1,8 +1,15 @@
+import { storedVendor, resolved } from '../records.js';
+import type { MarketplaceStorage } from '../../src/storage/types.js';
+
+/** Consumes an OAuth state through the storage port, as the library does; its data, or null. */
+async function consumed(storage: MarketplaceStorage, state: string, now: number) {
+  return (await storage.consume('oauth_state', state, now))?.data ?? null;
+}
 import { describe, expect, it } from 'vitest';
 import { activeAccount, expectStripe, market, testStripe } from '../helpers.js';
 import { memoryStorage } from '../../src/storage/memory.js';
 import { Marketplace } from '../../src/marketplace.js';
-import { percentage } from '../../src/money/commission.js';
+import { percentage } from '../../src/core/money/commission.js';
 
 const CONNECT = 'https://connect.stripe.com';
 const redirectUri = 'https://platform.example/oauth/callback';
@@ -29,7 +36,7 @@ describe('oauthAuthorizeUrl', () => {
     expect(a.state).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
     expect(a.state).not.toBe(b.state);
     expect(a.expiresAt).toBe(1_000_000 + 600_000);
-    expect(await storage.consumeOAuthState(a.state, 1_000_001)).toMatchObject({ vendorId: 'driver_42' });
+    expect(await consumed(storage, a.state, 1_000_001)).toMatchObject({ vendorId: 'driver_42' });
   });
 
   it('needs a Connect client id', async () => {
@@ -64,7 +71,7 @@ describe('completeOnboarding({ code, state })', () => {
     const vendor = await m.completeOnboarding({ code: 'ac_123', state, scope: 'read_write' });
     expect(token.calls[0]!.form).toEqual({ grant_type: 'authorization_code', code: 'ac_123' });
     expect(vendor).toMatchObject({ vendorId: 'driver_42', accountId: 'acct_std', connection: 'oauth', status: 'active' });
-    expect(await storage.getVendorByAccount('acct_std')).toMatchObject({ vendorId: 'driver_42' });
+    expect(await resolved(storage, 'acct_std')).toMatchObject({ vendorId: 'driver_42' });
   });
 
   it('gives OAUTH_STATE_INVALID for a replayed state, with no code exchange', async () => {
@@ -84,7 +91,7 @@ describe('completeOnboarding({ code, state })', () => {
       code: 'OAUTH_STATE_INVALID',
       message: expect.stringContaining('another vendor'),
     });
-    expect(await storage.getVendor('driver_42')).toBeNull();
+    expect(await storedVendor(storage, 'driver_42')).toBeNull();
     await expect(m.completeOnboarding({ code: 'ac_1', state, expectedVendorId: 'driver_42' })).rejects.toMatchObject({
       code: 'OAUTH_STATE_INVALID',
     });
@@ -132,7 +139,7 @@ describe('completeOnboarding({ code, state })', () => {
       message: expect.stringContaining('The user denied your request'),
       details: { vendorId: 'driver_42' },
     });
-    expect(await storage.consumeOAuthState(state, 1_000_001)).toBeNull();
+    expect(await consumed(storage, state, 1_000_001)).toBeNull();
     // Stripe may omit state on a denial: still a clear error.
     await expect(m.completeOnboarding({ error: 'access_denied' })).rejects.toMatchObject({ code: 'OAUTH_DENIED' });
   });
@@ -149,7 +156,7 @@ describe('completeOnboarding({ code, state })', () => {
     );
     const error = await m.completeOnboarding({ code: 'ac_bad', state }).catch((e) => e);
     expect(error).toMatchObject({ code: 'STRIPE_ERROR', message: expect.stringContaining('ac_bad') });
-    expect(await storage.getVendor('driver_42')).toBeNull();
+    expect(await storedVendor(storage, 'driver_42')).toBeNull();
   });
 
   it("uses the Stripe client's clientId when no oauth option is given", async () => {

@@ -1,3 +1,4 @@
+import { storedVendor } from '../records.js';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { API, account, activeAccount, expectStripe, market } from '../helpers.js';
@@ -50,7 +51,7 @@ describe('onboardVendor', () => {
       refresh_url: refreshUrl,
     });
     // The mapping is stored before the call returns.
-    expect(await storage.getVendor('driver_42')).toMatchObject({
+    expect(await storedVendor(storage, 'driver_42')).toMatchObject({
       accountId: 'acct_1',
       status: 'onboarding',
       connection: 'account_link',
@@ -83,7 +84,7 @@ describe('onboardVendor', () => {
     );
     expect(new Set(results.map((r) => r.accountId))).toEqual(new Set(['acct_same']));
     expect(new Set(creates.calls.map((c) => c.headers['idempotency-key']))).toEqual(new Set(['account:driver_42']));
-    expect(await storage.getVendor('driver_42')).toMatchObject({ accountId: 'acct_same' });
+    expect(await storedVendor(storage, 'driver_42')).toMatchObject({ accountId: 'acct_same' });
     nock.cleanAll();
   });
 
@@ -119,7 +120,7 @@ describe('onboardVendor', () => {
       message: expect.stringContaining('Country XX is unsupported'),
     });
     expect(error.cause).toMatchObject({ type: 'StripeInvalidRequestError', param: 'country' });
-    expect(await storage.getVendor('driver_42')).toBeNull();
+    expect(await storedVendor(storage, 'driver_42')).toBeNull();
   });
 });
 
@@ -147,7 +148,7 @@ describe('completeOnboarding({ vendorId })', () => {
       transfersCapability: 'active',
       requirements: { currentlyDue: [], pastDue: [], disabledReason: null },
     });
-    expect(await storage.getVendor('driver_42')).toEqual(vendor);
+    expect(await storedVendor(storage, 'driver_42')).toEqual(vendor);
   });
 
   it('reports what Stripe still needs when the vendor left early', async () => {
@@ -178,7 +179,7 @@ describe('vendorDashboardLink', () => {
     expectStripe('POST', '/v1/accounts', account());
     expectStripe('POST', '/v1/account_links', link());
     await m.onboardVendor({ vendorId: 'driver_42', returnUrl, refreshUrl });
-    const before = await storage.getVendor('driver_42');
+    const before = await storedVendor(storage, 'driver_42');
 
     const first = expectStripe('POST', '/v1/accounts/acct_1/login_links', {
       object: 'login_link',
@@ -194,7 +195,7 @@ describe('vendorDashboardLink', () => {
     expect(await m.vendorDashboardLink('driver_42')).toEqual({ url: 'https://connect.stripe.com/express/b' });
     expect(first.calls).toHaveLength(1);
     expect(second.calls).toHaveLength(1);
-    expect(await storage.getVendor('driver_42')).toEqual(before);
+    expect(await storedVendor(storage, 'driver_42')).toEqual(before);
   });
 
   it('refuses an unknown vendor and a bad id before any request', async () => {
@@ -219,6 +220,6 @@ describe('re-reads of one account', () => {
     ]);
     expect(first.status).toBe('onboarding');
     expect(second.status).toBe('active');
-    expect((await storage.getVendor('driver_42'))?.status).toBe('active');
+    expect((await storedVendor(storage, 'driver_42'))?.status).toBe('active');
   });
 });

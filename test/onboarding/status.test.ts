@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { canReceiveTransfers, vendorStateFromAccount } from '../../src/onboarding/status.js';
+import { canReceiveTransfers, vendorStateFromAccount } from '../../src/core/vendor-status.js';
 import { account, activeAccount, requirements as req } from '../helpers.js';
 
 describe('vendorStateFromAccount', () => {

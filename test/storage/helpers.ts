@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { postgresStorage, type PostgresStorage } from '../../src/postgres.js';
 
 let counter = 0;
@@ -85,5 +87,61 @@ export async function relay(target: URL): Promise<{ port: number; pool: () => pg
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** Drops every table whose name starts with `prefix`, through any client. */
+export async function dropTablesWithPrefix(client: pg.Pool | pg.Client, prefix: string): Promise<void> {
+  const { rows } = await client.query<{ tablename: string }>(
+    `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND starts_with(tablename, $1)`,
+    [prefix],
+  );
+  if (rows.length > 0) await client.query(`DROP TABLE IF EXISTS ${rows.map((r) => `"${r.tablename}"`).join(', ')}`);
+}
+
+/**
+ * The conformance suite's multi-process part on the PostgreSQL server: each process builds postgresStorage
+ * on DATABASE_URL from `postgres-process-adapter.mjs` (through tsx), and `pool` drops the run's tables.
+ * Pass it as `processes` to `runStorageConformance`.
+ */
+export function postgresProcesses(pool: pg.Pool, count = 4) {
+  return {
+    module: fileURLToPath(new URL('./postgres-process-adapter.mjs', import.meta.url)),
+    exportName: 'createStorage',
+    count,
+    execArgv: ['--import', 'tsx'],
+    cleanup: (namespace: string) => dropTablesWithPrefix(pool, `t_${namespace}`),
+  };
+}
+
+/**
+ * For the enclosing `describe`: one connection to the server (a `pg.Pool`, or a single `pg.Client`) opened
+ * before its tests and closed after them, and a factory of fresh, migrated storages on it, each with its
+ * own tables.
+ */
+export function serverStorages(kind: 'pool' | 'client') {
+  let client: pg.Pool | pg.Client | undefined;
+  beforeAll(async () => {
+    if (kind === 'pool') {
+      client = serverPool();
+      await client.query('SELECT 1');
+    } else {
+      client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 5_000 });
+      await client.connect();
+    }
+  });
+  afterAll(() => client?.end());
+  const connection = () => {
+    if (!client) throw new Error('the server connection is opened in beforeAll');
+    return client;
+  };
+  return {
+    connection,
+    async create(): Promise<PostgresStorage> {
+      const storage = postgresStorage({ client: connection(), tablePrefix: uniquePrefix(kind) });
+      await storage.migrate();
+      return storage;
+    },
+    cleanup: dropTables,
   };
 }

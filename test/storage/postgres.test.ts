@@ -3,8 +3,9 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresSchemaSql, postgresStorage, type PostgresStorage } from '../../src/postgres.js';
-import { orderRecord } from '../../src/testing/conformance/fixtures.js';
-import { dropTables, SERVER_REQUIRED, serverPool, uniquePrefix } from './helpers.js';
+import { dropTables, pgliteFactory, SERVER_REQUIRED, serverPool, uniquePrefix } from './helpers.js';
+import { adapterCases } from './postgres-cases.js';
+import { eventInput, record, T0 } from './postgres-fixtures.js';
 
 const lite = new PGlite();
 afterAll(() => lite.close());
@@ -24,7 +25,7 @@ async function expectNoInterleaving(storage: PostgresStorage): Promise<void> {
   });
   const transaction = storage
     .transaction(async (tx) => {
-      await tx.insertOrder(orderRecord('uncommitted'));
+      await tx.insert(record('order', 'uncommitted'));
       inside();
       await gate;
       throw new Error('roll back');
@@ -32,7 +33,7 @@ async function expectNoInterleaving(storage: PostgresStorage): Promise<void> {
     .catch((error: Error) => error.message);
   await entered;
   // On one connection an interleaved read would see the uncommitted row; serialised, it runs after the rollback.
-  const read = storage.getOrder('uncommitted');
+  const read = storage.get('order', 'uncommitted');
   release();
   expect(await transaction).toBe('roll back');
   expect(await read).toBeNull();
@@ -68,18 +69,19 @@ describe('migrate on PGlite', () => {
     const storage = postgresStorage({ client: lite, tablePrefix: uniquePrefix('mig') });
     await Promise.all([storage.migrate(), storage.migrate(), storage.migrate()]);
     await storage.migrate();
-    const { rows } = await storage.query<{ version: number }>(`SELECT version FROM ${storage.tablePrefix}schema_migrations`);
-    expect(rows).toEqual([{ version: 1 }]);
+    const { rows } = await storage.query<{ version: number }>(
+      `SELECT version FROM ${storage.tablePrefix}schema_migrations ORDER BY 1`,
+    );
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     const tables = await storage.query<{ tablename: string }>(
       `SELECT tablename FROM pg_tables WHERE starts_with(tablename, $1) ORDER BY tablename`,
       [storage.tablePrefix],
     );
     expect(tables.rows.map((r) => r.tablename.slice(storage.tablePrefix.length))).toEqual([
-      'oauth_states',
-      'orders',
+      'inbox',
+      'records',
+      'refs',
       'schema_migrations',
-      'vendors',
-      'webhook_events',
     ]);
     await dropTables(storage);
   });
@@ -117,8 +119,11 @@ describe('schema.sql', () => {
         )
       ).rows;
     expect(await columns(prefix)).toEqual(await columns(other.tablePrefix));
-    expect((await storage.query(`SELECT version FROM ${prefix}schema_migrations`)).rows).toEqual([{ version: 1 }]);
-    expect((await storage.insertOrder(orderRecord('o1'))).created).toBe(true);
+    expect((await storage.query(`SELECT version FROM ${prefix}schema_migrations ORDER BY 1`)).rows).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
+    expect((await storage.insert(record('order', 'o1'))).created).toBe(true);
     await dropTables(storage);
     await dropTables(other);
   });
@@ -133,24 +138,6 @@ describe('transactions on PGlite', () => {
     const storage = postgresStorage({ client: lite, tablePrefix: uniquePrefix('tx') });
     await storage.migrate();
     await expectNoInterleaving(storage);
-    await dropTables(storage);
-  });
-
-  it('runs a nested transaction in a savepoint: an inner failure undoes only the inner writes', async () => {
-    const storage = postgresStorage({ client: lite, tablePrefix: uniquePrefix('tx') });
-    await storage.migrate();
-    await storage.transaction(async (tx) => {
-      await tx.insertOrder(orderRecord('outer'));
-      await expect(
-        tx.transaction(async (inner) => {
-          await inner.insertOrder(orderRecord('inner'));
-          throw new Error('inner failed');
-        }),
-      ).rejects.toThrow('inner failed');
-      await tx.query(`UPDATE ${tx.tablePrefix}orders SET description = $1 WHERE order_id = $2`, ['own write', 'outer']);
-    });
-    expect((await storage.getOrder('outer'))?.description).toBe('own write');
-    expect(await storage.getOrder('inner')).toBeNull();
     await dropTables(storage);
   });
 });
@@ -169,7 +156,10 @@ describe.skipIf(!SERVER_REQUIRED)('on the PostgreSQL server', () => {
     try {
       await Promise.all(pools.map((p) => postgresStorage({ client: p, tablePrefix: prefix }).migrate()));
       const storage = postgresStorage({ client: pool, tablePrefix: prefix });
-      expect((await storage.query(`SELECT version FROM ${prefix}schema_migrations`)).rows).toEqual([{ version: 1 }]);
+      expect((await storage.query(`SELECT version FROM ${prefix}schema_migrations ORDER BY 1`)).rows).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
       await dropTables(storage);
     } finally {
       await Promise.all(pools.map((p) => p.end()));
@@ -182,12 +172,12 @@ describe.skipIf(!SERVER_REQUIRED)('on the PostgreSQL server', () => {
     for (let i = 0; i < 30; i++) {
       await expect(
         storage.transaction(async (tx) => {
-          await tx.insertOrder(orderRecord(`o${i}`));
+          await tx.insert(record('order', `o${i}`));
           throw new Error('rollback');
         }),
       ).rejects.toThrow('rollback');
     }
-    expect(await storage.listOrders()).toEqual([]);
+    expect(await storage.list('order', { limit: 100 })).toEqual([]);
     expect(pool.totalCount).toBeLessThanOrEqual(20);
     expect(pool.waitingCount).toBe(0);
     await dropTables(storage);
@@ -204,5 +194,89 @@ describe.skipIf(!SERVER_REQUIRED)('on the PostgreSQL server', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('postgresStorage on PGlite', () => {
+  const factory = pgliteFactory();
+  afterAll(() => factory.close());
+  adapterCases(factory);
+});
+
+describe('round trips', () => {
+  it('each method is one statement; the webhook path (claimEvent, resolve, update, settleEvent) is four', async () => {
+    const statements: string[] = [];
+    const client = {
+      query: (sql: string, params?: unknown[]) => {
+        statements.push(sql);
+        return lite.query(sql, params);
+      },
+      exec: (sql: string) => lite.exec(sql),
+      transaction: <T>(fn: (tx: { query: typeof lite.query }) => Promise<T>) => lite.transaction(fn),
+    };
+    const storage = postgresStorage({ client, tablePrefix: uniquePrefix('trips') });
+    await storage.migrate();
+    const trips = async (call: () => Promise<unknown>) => {
+      const before = statements.length;
+      await call();
+      return statements.length - before;
+    };
+    const counts = {
+      insert: await trips(() => storage.insert(record('order', 'o1', { refs: ['pi_1'] }))),
+      insertExisting: await trips(() => storage.insert(record('order', 'o1'))),
+      get: await trips(() => storage.get('order', 'o1')),
+      list: await trips(() => storage.list('order', { index: 'v1', statuses: ['pending'], createdBefore: T0 + 1, limit: 5 })),
+      consume: await trips(() => storage.consume('order', 'missing', T0)),
+      claimEvent: await trips(() => storage.claimEvent(eventInput('evt_1'), { leaseMs: 60_000 })),
+      claimEventHeld: await trips(() => storage.claimEvent(eventInput('evt_1'), { leaseMs: 60_000 })),
+      enqueue: await trips(() => storage.claimEvent(eventInput('evt_2'), { leaseMs: 60_000, lease: false })),
+      resolve: await trips(() => storage.resolve('pi_1')),
+      update: await trips(() => storage.update('order', 'o1', record('order', 'o1', { refs: ['pi_1', 'ch_1'] }), { version: 1 })),
+      updateRefused: await trips(() => storage.update('order', 'o1', record('order', 'o1'), { version: 1 })),
+      claimNextEvents: await trips(() => storage.claimNextEvents({ limit: 10, leaseMs: 60_000 })),
+      settleEvent: await trips(() => storage.settleEvent('evt_1', 'stale', { status: 'processed' })),
+      listEvents: await trips(() =>
+        storage.listEvents({ statuses: ['processing'], limit: 10, after: { receivedAt: 0, id: '' } }),
+      ),
+      prune: await trips(() => storage.prune({ processedBefore: T0, expiredBefore: T0 })),
+    };
+    expect(counts).toEqual(Object.fromEntries(Object.keys(counts).map((name) => [name, 1])));
+    await dropTables(storage);
+  });
+});
+
+describe('when the database is unreachable or closed, every method rejects with the driver error', () => {
+  const calls = (s: PostgresStorage): [string, () => Promise<unknown>][] => [
+    ['get', () => s.get('order', 'o1')],
+    ['insert', () => s.insert(record('order', 'o1'))],
+    ['update', () => s.update('order', 'o1', record('order', 'o1'), { version: 1 })],
+    ['list', () => s.list('order', { limit: 1 })],
+    ['resolve', () => s.resolve('pi_1')],
+    ['consume', () => s.consume('oauth_state', 's', T0)],
+    ['claimEvent', () => s.claimEvent(eventInput('evt_1'), { leaseMs: 1000 })],
+    ['claimNextEvents', () => s.claimNextEvents({ limit: 1, leaseMs: 1000 })],
+    ['settleEvent', () => s.settleEvent('evt_1', 't', { status: 'processed' })],
+    ['listEvents', () => s.listEvents({ limit: 1 })],
+    ['prune', () => s.prune({ processedBefore: T0, expiredBefore: T0 })],
+    ['transaction', () => s.transaction(async (tx) => tx.get('order', 'o1'))],
+  ];
+
+  it('a pg.Pool pointed at a closed port: ECONNREFUSED, never a null or empty answer', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 2_000 });
+    try {
+      for (const [name, call] of calls(postgresStorage({ client: pool }))) {
+        await expect(call(), name).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('a PGlite database closed after migrate()', async () => {
+    const db = new PGlite();
+    const storage = postgresStorage({ client: db });
+    await storage.migrate();
+    await db.close();
+    for (const [name, call] of calls(storage)) await expect(call(), name).rejects.toThrow(/closed/i);
   });
 });

@@ -5,8 +5,9 @@ import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Marketplace, percentage, type MarketplaceStorage } from '../../src/index.js';
 import { postgresStorage } from '../../src/postgres.js';
-import { vendorRecord } from '../../src/testing/conformance/fixtures.js';
+import { envelope, type OrderRecord, VENDOR } from '../../src/core/records.js';
 import { dropTables, relay, SERVER_REQUIRED, uniquePrefix } from './helpers.js';
+import { activeVendor } from './postgres-fixtures.js';
 
 const stripe = new Stripe('sk_test_storage_failure', { maxNetworkRetries: 0 });
 const market = (storage: MarketplaceStorage) => new Marketplace({ stripe, storage, commission: percentage(12) });
@@ -59,7 +60,7 @@ describe('when storage fails, createCheckout throws STORAGE_ERROR and sends noth
     const db = new PGlite();
     const storage = postgresStorage({ client: db });
     await storage.migrate();
-    await storage.insertVendor(vendorRecord('v1'));
+    await storage.insert(envelope(VENDOR, activeVendor('v1')));
     const m = market(storage);
     stripeAcceptsOnePaymentIntent();
     expect(await m.createCheckout(checkout('o1'))).toMatchObject({ paymentIntentId: 'pi_1', applicationFeeAmount: 240 });
@@ -81,7 +82,7 @@ describe.skipIf(!SERVER_REQUIRED)('when the PostgreSQL server goes away mid-run'
       const seen = stripeRequests();
       const storage = postgresStorage({ client: pool, tablePrefix: prefix });
       await storage.migrate();
-      await storage.insertVendor(vendorRecord('v1'));
+      await storage.insert(envelope(VENDOR, activeVendor('v1')));
       const m = market(storage);
       stripeAcceptsOnePaymentIntent();
       await m.createCheckout(checkout('o1'));
@@ -90,7 +91,8 @@ describe.skipIf(!SERVER_REQUIRED)('when the PostgreSQL server goes away mid-run'
       await expect(m.createCheckout(checkout('o2'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
       expect(seen).toEqual([]);
       const after = postgresStorage({ client: direct, tablePrefix: prefix });
-      expect((await after.listOrders()).map((o) => [o.orderId, o.paymentIntentId])).toEqual([['o1', 'pi_1']]);
+      const orders = await after.list<OrderRecord>('order', { limit: 10 });
+      expect(orders.map((o) => [o.data.orderId, o.data.paymentIntentId])).toEqual([['o1', 'pi_1']]);
       await dropTables(after);
     } finally {
       await pool.end().catch(() => undefined);

@@ -56,7 +56,9 @@ describe('webhook handler types', () => {
   it('types the results', () => {
     expectTypeOf(market.handleWebhook).returns.resolves.toEqualTypeOf<WebhookResult>();
     expectTypeOf(market.handleWebhookRequest).returns.resolves.toEqualTypeOf<Response>();
-    expectTypeOf<WebhookResult['outcome']>().toEqualTypeOf<'processed' | 'duplicate' | 'ignored' | 'rejected' | 'failed'>();
+    expectTypeOf<WebhookResult['outcome']>().toEqualTypeOf<
+      'processed' | 'duplicate' | 'ignored' | 'queued' | 'rejected' | 'failed'
+    >();
     expectTypeOf<WebhookEvent<'payout.paid'>['data']['object']>().toEqualTypeOf<Stripe.Payout>();
     // @ts-expect-error: the body is raw bytes or a string, never a parsed object
     void market.handleWebhook({ body: { id: 'evt_1' }, signature: 't=1,v1=00' });

@@ -140,7 +140,7 @@ describe('handleWebhook', () => {
     expect(handler).not.toHaveBeenCalled();
     expect((await market.getOrder('order_1001'))?.status).toBe('pending');
     // Ignored is not recorded: a live deployment seeing it later would still process it.
-    expect((await storage.claimEvent(event.id, { leaseMs: 1000, now: Date.now() })).status).toBe('claimed');
+    expect(await storage.listEvents({ limit: 10 })).toEqual([]);
   });
 
   it('runs user handlers for objects the library did not create, without an order', async () => {
@@ -316,19 +316,19 @@ describe('handleWebhook', () => {
     let failComplete = true;
     const flaky: MarketplaceStorage = {
       ...memory,
-      updateOrder: async (orderId, update) => {
+      update: async (kind, id, next, guard) => {
         if (failUpdate) {
           failUpdate = false;
           throw new Error('deadlock detected');
         }
-        return memory.updateOrder(orderId, update);
+        return memory.update(kind, id, next, guard);
       },
-      completeEvent: async (eventId, token, now) => {
-        if (failComplete) {
+      settleEvent: async (eventId, token, settlement) => {
+        if (failComplete && settlement.status === 'processed') {
           failComplete = false;
           throw new Error('connection reset');
         }
-        return memory.completeEvent(eventId, token, now);
+        return memory.settleEvent(eventId, token, settlement);
       },
     };
     const { market } = makeMarket({ storage: flaky });

@@ -1,3 +1,4 @@
+import { seedOrder, seedVendor } from '../records.js';
 import { Marketplace, memoryStorage, percentage } from '../../src/index.js';
 import type { MarketplaceOptions, MarketplaceStorage, OrderRecord, VendorRecord } from '../../src/index.js';
 import { orderRecord as baseOrder, testStripe, vendorRecord as baseVendor } from '../helpers.js';
@@ -10,7 +11,8 @@ export const ACCOUNT_ID = 'acct_1VendorTest';
 
 export function makeMarket(overrides: Partial<MarketplaceOptions> = {}) {
   const stripe = testStripe();
-  const storage: MarketplaceStorage = overrides.storage ?? memoryStorage();
+  // The store's clock follows the Marketplace's, so that leases expire when a test moves time on.
+  const storage: MarketplaceStorage = overrides.storage ?? memoryStorage(overrides.now ? { now: overrides.now } : {});
   const market = new Marketplace({
     stripe,
     storage,
@@ -66,8 +68,8 @@ export function orderRecord(overrides: Partial<OrderRecord> = {}): OrderRecord {
 
 /** Stores the vendor `driver_42` and its order `order_1001` (PaymentIntent `pi_order_1001`). */
 export async function seed(storage: MarketplaceStorage, order: Partial<OrderRecord> = {}, vendor: Partial<VendorRecord> = {}) {
-  await storage.insertVendor(vendorRecord(vendor));
-  await storage.insertOrder(orderRecord(order));
+  await seedVendor(storage, vendorRecord(vendor));
+  await seedOrder(storage, orderRecord(order));
 }
 
 export function paymentIntent(overrides: Record<string, unknown> = {}) {

@@ -1,8 +1,10 @@
+import { storedOrder } from '../records.js';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Marketplace, memoryStorage, percentage } from '../../src/index.js';
-import type { MarketplaceOptions, MarketplaceStorage, WebhookContext } from '../../src/index.js';
+import type { MarketplaceOptions, MarketplaceStorage, OrderRecord } from '../../src/index.js';
+import { envelope, ORDER } from '../../src/index.js';
 import { postgresStorage, type PostgresClient, type PostgresStorage } from '../../src/postgres.js';
 import { DATABASE_URL, dropTables, SERVER_REQUIRED, serverPool, uniquePrefix } from '../storage/helpers.js';
 import { PLATFORM_SECRET, makeMarket, paymentIntent, seed, sign, stripeEvent, testStripe } from './helpers.js';
@@ -72,11 +74,19 @@ function transactionalMarket(
   });
 }
 
-/** The event's state as a fresh claim sees it (and gives the claim straight back when it got one). */
+/** The event's state in the inbox, or 'absent'. */
 async function eventState(storage: MarketplaceStorage, eventId: string): Promise<string> {
-  const claim = await storage.claimEvent(eventId, { leaseMs: 60_000, now: Date.now() });
-  if (claim.status === 'claimed') await storage.releaseEvent(eventId, claim.token);
-  return claim.status === 'claimed' ? 'free' : claim.status;
+  const events = await storage.listEvents({ limit: 1000 });
+  return events.find((event) => event.id === eventId)?.status ?? 'absent';
+}
+
+/** A promise and the function that resolves it. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
 }
 
 for (const backend of backends) {
@@ -113,12 +123,14 @@ for (const backend of backends) {
 
       expect(await market.handleWebhook(request)).toMatchObject({ status: 500, outcome: 'failed', eventId: event.id });
       expect(await effects.rows()).toEqual([]);
-      expect((await storage.getOrder('order_1001'))?.status).toBe('pending');
-      expect(await eventState(storage, event.id)).toBe('free'); // released, not processed
+      expect((await storedOrder(storage, 'order_1001'))?.status).toBe('pending');
+      // Kept with its error, not processed: the next delivery (or a replay) takes it again.
+      expect(await eventState(storage, event.id)).toBe('failed');
+      expect((await storage.listEvents({ limit: 10 }))[0]?.lastError).toMatch(/the warehouse is down/);
 
       expect(await market.handleWebhook(request)).toMatchObject({ status: 200, outcome: 'processed' });
       expect(await effects.rows()).toEqual([{ event_id: event.id, run: 2 }]);
-      expect(await storage.getOrder('order_1001')).toMatchObject({ status: 'succeeded', chargeId: 'ch_order_1001' });
+      expect(await storedOrder(storage, 'order_1001')).toMatchObject({ status: 'succeeded', chargeId: 'ch_order_1001' });
 
       expect(await market.handleWebhook(request)).toMatchObject({ status: 200, outcome: 'duplicate' });
       expect(await effects.rows()).toEqual([{ event_id: event.id, run: 2 }]);
@@ -133,75 +145,64 @@ for (const backend of backends) {
       market.onAny(async (event, ctx) => {
         await ctx.storage.query(`INSERT INTO ${effects.table} (event_id, run) VALUES ($1, 1)`, [event.id]);
         // Library writes through ctx.storage join the same transaction.
-        await ctx.storage.updateOrder('order_1001', { patch: { chargeId: 'ch_from_handler' } });
+        const order = await ctx.storage.get<OrderRecord>('order', 'order_1001');
+        if (!order) throw new Error('no order');
+        const next = envelope(ORDER, { ...order.data, chargeId: 'ch_from_handler' });
+        expect((await ctx.storage.update('order', 'order_1001', next, { version: order.version })).applied).toBe(true);
       });
       const event = stripeEvent('payment_intent.succeeded', paymentIntent());
 
       expect(await market.handleWebhook(sign(event))).toMatchObject({ status: 200, outcome: 'processed' });
       expect(await effects.rows()).toEqual([{ event_id: event.id, run: 1 }]);
-      expect(await storage.getOrder('order_1001')).toMatchObject({ status: 'succeeded', chargeId: 'ch_from_handler' });
+      expect(await storedOrder(storage, 'order_1001')).toMatchObject({ status: 'succeeded', chargeId: 'ch_from_handler' });
       expect(await eventState(storage, event.id)).toBe('processed');
       // One transaction wrote all three rows: their xmin (the id of the writing transaction) is the same.
       const p = storage.tablePrefix;
       const { rows } = await storage.query<{ xmin: string }>(
         `SELECT xmin::text FROM ${effects.table}
-         UNION ALL SELECT xmin::text FROM ${p}orders WHERE order_id = 'order_1001'
-         UNION ALL SELECT xmin::text FROM ${p}webhook_events WHERE event_id = $1`,
+         UNION ALL SELECT xmin::text FROM ${p}records WHERE kind = 'order' AND id = 'order_1001'
+         UNION ALL SELECT xmin::text FROM ${p}inbox WHERE event_id = $1`,
         [event.id],
       );
       expect(rows).toHaveLength(3);
       expect(new Set(rows.map((row) => row.xmin)).size).toBe(1);
     });
 
-    it('rolls back and answers 409, releasing nothing, when another delivery took the event over', async () => {
+    it('makes a concurrent delivery of the same event wait for the transaction, then answer duplicate: the handler runs once', async () => {
       const storage = await fresh();
       await seed(storage);
       const effects = await sideEffects(storage);
-      let now = Date.now();
-      const clock = () => now;
-      const write = async (event: { id: string }, ctx: WebhookContext<PostgresStorage>, run: number) => {
-        await ctx.storage.query(`INSERT INTO ${effects.table} (event_id, run) VALUES ($1, $2)`, [event.id, run]);
-      };
-      // The other process: the same database, its own Marketplace.
-      const other = transactionalMarket(storage, { now: clock, eventLeaseMs: 1_000 });
-      other.on('payment_intent.succeeded', (event, ctx) => write(event, ctx, 2));
-      const event = stripeEvent('payment_intent.succeeded', paymentIntent());
-      const request = sign(event);
-
-      // This delivery stalls between its claim and its transaction until its lease is over; meanwhile a
-      // retry reaches the other process, takes the event over and processes it.
-      let stalled = false;
-      const stalling: PostgresStorage = Object.create(storage, {
-        transaction: {
-          value: async (fn: (tx: PostgresStorage) => Promise<unknown>) => {
-            if (!stalled) {
-              stalled = true;
-              now += 1_001;
-              expect(await other.handleWebhook(request)).toMatchObject({ status: 200, outcome: 'processed' });
-            }
-            return storage.transaction(fn);
-          },
-        },
-      });
-      const logged: string[] = [];
-      const market = transactionalMarket(stalling, { now: clock, eventLeaseMs: 1_000, logger: { warn: (m) => logged.push(m) } });
-      market.on('payment_intent.succeeded', (e, ctx) => write(e, ctx, 1));
-
-      expect(await market.handleWebhook(request)).toMatchObject({ status: 409, outcome: 'duplicate', retryAfter: 1 });
-      expect(stalled).toBe(true);
-      expect(logged).toEqual([expect.stringMatching(/lease expired .* rolled back/)]);
-      // Only the other delivery's write is there, and the event stays processed (nothing was released).
-      expect(await effects.rows()).toEqual([{ event_id: event.id, run: 2 }]);
-      expect(await eventState(storage, event.id)).toBe('processed');
-      expect(await market.handleWebhook(request)).toMatchObject({ status: 200, outcome: 'duplicate' });
+      // Two processes on the same database, each with its own Marketplace.
+      const first = transactionalMarket(storage);
+      const second = transactionalMarket(storage);
+      const held = gate();
+      const entered = gate();
+      let runs = 0;
+      for (const market of [first, second]) {
+        market.on('payment_intent.succeeded', async (event, ctx) => {
+          runs += 1;
+          await ctx.storage.query(`INSERT INTO ${effects.table} (event_id, run) VALUES ($1, $2)`, [event.id, runs]);
+          entered.open();
+          await held.promise;
+        });
+      }
+      const request = sign(stripeEvent('payment_intent.succeeded', paymentIntent()));
+      const a = first.handleWebhook(request);
+      await entered.promise;
+      const b = second.handleWebhook(request);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      held.open();
+      const answers = (await Promise.all([a, b])).map((r) => `${r.status} ${r.outcome}`).sort();
+      expect(answers).toEqual(['200 duplicate', '200 processed']);
+      expect(runs).toBe(1);
+      expect((await effects.rows()).length).toBe(1);
     });
   });
 }
 
 describe('webhookTransactions', () => {
   it('is refused with INVALID_OPTIONS when the storage has no transaction', () => {
-    const storage = memoryStorage();
-    expect(storage.transaction).toBeUndefined();
+    const storage: MarketplaceStorage = { ...memoryStorage(), transaction: undefined };
     expect(() => makeMarket({ storage, webhookTransactions: true })).toThrowError(
       expect.objectContaining({
         code: 'INVALID_OPTIONS',

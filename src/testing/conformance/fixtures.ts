@@ -1,6 +1,15 @@
-import type { OrderRecord, VendorRecord, VendorState } from '../../storage/types.js';
+import {
+  envelope,
+  OAUTH_STATE,
+  ORDER,
+  VENDOR,
+  type OrderRecord,
+  type VendorRecord,
+  type VendorState,
+} from '../../core/records.js';
+import type { InboxEventInput, RecordWrite } from '../../storage/types.js';
 
-/** A fixed epoch for the suite's clocks (2026-01-01T00:00:00Z), so records are reproducible. */
+/** A fixed epoch for the suite's records (2026-01-01T00:00:00Z), so records are reproducible. */
 export const T0 = 1_767_225_600_000;
 
 export function vendorState(overrides: Partial<VendorState> = {}): VendorState {
@@ -34,16 +43,32 @@ export function vendorRecord(vendorId: string, overrides: Partial<VendorRecord> 
   };
 }
 
+/** A one-item destination-charge order of `vendor_1`: 2000 minor units, a 240 fee, 1760 to the vendor. */
 export function orderRecord(orderId: string, overrides: Partial<OrderRecord> = {}): OrderRecord {
+  const vendorId = overrides.vendorId ?? 'vendor_1';
+  const accountId = overrides.accountId ?? `acct_${vendorId}`;
+  const amount = overrides.amount ?? 2000;
+  const applicationFeeAmount = overrides.applicationFeeAmount ?? 240;
   return {
     orderId,
-    vendorId: 'vendor_1',
-    accountId: 'acct_vendor_1',
+    vendorId,
+    accountId,
     mode: 'embedded',
-    amount: 2000,
+    chargeType: 'destination',
+    amount,
     currency: 'gbp',
-    applicationFeeAmount: 240,
-    vendorAmount: 1760,
+    applicationFeeAmount,
+    vendorAmount: amount - applicationFeeAmount,
+    items: [
+      {
+        vendorId,
+        accountId,
+        amount,
+        applicationFeeAmount,
+        vendorAmount: amount - applicationFeeAmount,
+        description: null,
+      },
+    ],
     status: 'pending',
     paymentIntentId: null,
     checkoutSessionId: null,
@@ -55,6 +80,38 @@ export function orderRecord(orderId: string, overrides: Partial<OrderRecord> = {
     metadata: {},
     createdAt: T0,
     updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** What `insert`/`update` write for an order. */
+export const orderWrite = (orderId: string, overrides: Partial<OrderRecord> = {}): RecordWrite<OrderRecord> =>
+  envelope(ORDER, orderRecord(orderId, overrides));
+
+/** What `insert`/`update` write for a vendor. */
+export const vendorWrite = (vendorId: string, overrides: Partial<VendorRecord> = {}): RecordWrite<VendorRecord> =>
+  envelope(VENDOR, vendorRecord(vendorId, overrides));
+
+/** A single-use OAuth state expiring at `expiresAt`. */
+export const stateWrite = (state: string, expiresAt: number, vendorId = 'vendor_1') =>
+  envelope(OAUTH_STATE, { state, vendorId, expiresAt });
+
+/** A record of a kind the library does not define, with the envelope given outright. */
+export function recordWrite<D>(kind: string, id: string, data: D, overrides: Partial<RecordWrite<D>> = {}): RecordWrite<D> {
+  return { kind, id, status: 'open', index: null, refs: [], expiresAt: null, createdAt: T0, data, ...overrides };
+}
+
+/** A verified event as a delivery hands it to the inbox. */
+export function inboxEvent(id: string, overrides: Partial<InboxEventInput> = {}): InboxEventInput {
+  return {
+    id,
+    type: 'payment_intent.succeeded',
+    account: 'acct_vendor_1',
+    objectId: `pi_${id}`,
+    livemode: false,
+    created: 1_767_225_600,
+    payload: JSON.stringify({ id, object: 'event', type: 'payment_intent.succeeded', data: { object: { id: `pi_${id}` } } }),
+    source: 'delivery',
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { currencyInfo, formatAmount, MAX_AMOUNT } from '../../money/currencies.js';
-import { divideAndRound } from '../../money/commission.js';
+import { currencyInfo, formatAmount, MAX_AMOUNT } from '../../core/money/currencies.js';
+import { divideAndRound } from '../../core/money/commission.js';
 import { randomToken } from '../../util/random.js';
 import { canonicalJson, parseForm, type FormObject } from './form.js';
 import { SandboxApiError, cardError, invalidRequest, missingParam, noSuch, unexpectedState } from './errors.js';

@@ -46,21 +46,23 @@ export async function checkoutSmoke({ Stripe, lib }) {
     });
     const storage = memoryStorage();
     const now = Date.now();
-    await storage.insertVendor({
-      vendorId: 'driver_42',
-      accountId: 'acct_consumer',
-      connection: 'account_link',
-      createdAt: now,
-      updatedAt: now,
-      ...vendorStateFromAccount({
-        id: 'acct_consumer',
-        details_submitted: true,
-        charges_enabled: true,
-        payouts_enabled: true,
-        capabilities: { transfers: 'active' },
-        requirements: { currently_due: [], past_due: [], eventually_due: [], pending_verification: [], disabled_reason: null },
+    await storage.insert(
+      envelope(VENDOR, {
+        vendorId: 'driver_42',
+        accountId: 'acct_consumer',
+        connection: 'account_link',
+        createdAt: now,
+        updatedAt: now,
+        ...vendorStateFromAccount({
+          id: 'acct_consumer',
+          details_submitted: true,
+          charges_enabled: true,
+          payouts_enabled: true,
+          capabilities: { transfers: 'active' },
+          requirements: { currently_due: [], past_due: [], eventually_due: [], pending_verification: [], disabled_reason: null },
+        }),
       }),
-    });
+    );
     const market = new Marketplace({ stripe, storage, commission: percentage(12) });
     const result = await market.createCheckout({ orderId: 'order_1001', vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
     const expect = (condition, message) => {

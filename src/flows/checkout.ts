@@ -1,12 +1,12 @@
 import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from '../errors.js';
-import { type Context, callStorage, callStripe } from '../context.js';
-import { assertChargeAmount, MAX_AMOUNT } from '../money/currencies.js';
-import { computeCommission } from '../money/commission.js';
-import { canReceiveTransfers } from '../onboarding/status.js';
-import { refreshVendor, requireVendor } from '../onboarding/onboarding.js';
-import type { OrderRecord, OrderStatus, VendorRecord } from '../storage/types.js';
+import { type Context, callStripe } from '../context.js';
+import { assertChargeAmount, MAX_AMOUNT } from '../core/money/currencies.js';
+import { computeCommission } from '../core/money/commission.js';
+import type { OrderRecord, OrderStatus } from '../core/records.js';
+import { getOrder, insertOrder, mutateOrder } from '../services/orders.js';
+import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { idSchema } from '../util/schemas.js';
 
@@ -201,20 +201,6 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
   }
 }
 
-async function readyVendor(ctx: Context, vendorId: string): Promise<VendorRecord> {
-  let vendor = await requireVendor(ctx, vendorId);
-  // Stored state can lag behind Stripe (a missed webhook): ask Stripe before refusing.
-  if (!canReceiveTransfers(vendor)) vendor = await refreshVendor(ctx, vendor);
-  if (!canReceiveTransfers(vendor)) {
-    throw new MarketplaceError(
-      'VENDOR_NOT_READY',
-      `vendor "${vendorId}" cannot receive transfers yet (status ${vendor.status}, transfers capability ${vendor.transfersCapability})`,
-      { details: { vendorId, status: vendor.status, transfersCapability: vendor.transfersCapability } },
-    );
-  }
-  return vendor;
-}
-
 /** The idempotency key for the payment of one order. */
 export function checkoutIdempotencyKey(orderId: string): string {
   return `checkout:${orderId}`;
@@ -231,13 +217,13 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
     }
   }
 
-  let order = await callStorage('read the order', () => ctx.storage.getOrder(data.orderId));
+  let order = await getOrder(ctx, data.orderId);
   if (order) {
     assertNoConflict(order, data);
     const replay = await resume(ctx, order);
     if (replay) return replay;
   } else {
-    const vendor = await readyVendor(ctx, data.vendorId);
+    const vendor = await requireReadyVendor(ctx, data.vendorId);
     const fee = await computeCommission(ctx.commission, {
       amount: data.amount,
       currency: data.currency,
@@ -252,10 +238,21 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
       vendorId: vendor.vendorId,
       accountId: vendor.accountId,
       mode: data.mode,
+      chargeType: 'destination',
       amount: data.amount,
       currency: data.currency,
       applicationFeeAmount: fee,
       vendorAmount: data.amount - fee,
+      items: [
+        {
+          vendorId: vendor.vendorId,
+          accountId: vendor.accountId,
+          amount: data.amount,
+          applicationFeeAmount: fee,
+          vendorAmount: data.amount - fee,
+          description: data.mode === 'embedded' ? (data.description ?? null) : null,
+        },
+      ],
       status: 'pending',
       paymentIntentId: null,
       checkoutSessionId: null,
@@ -269,7 +266,7 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
       updatedAt: now,
     };
     // Record the order before calling Stripe, so that a concurrent call with other terms is caught.
-    const inserted = await callStorage('store the order', () => ctx.storage.insertOrder(record));
+    const inserted = await insertOrder(ctx, record);
     order = inserted.order;
     if (!inserted.created) assertNoConflict(order, data);
   }
@@ -311,10 +308,8 @@ async function createIntent(ctx: Context, order: OrderRecord, data: Validated): 
   const intent = await callStripe('paymentIntents.create', () =>
     ctx.stripe.paymentIntents.create(params, { idempotencyKey: checkoutIdempotencyKey(order.orderId) }),
   );
-  const updated = await callStorage('record the PaymentIntent', () =>
-    ctx.storage.updateOrder(order.orderId, { patch: { paymentIntentId: intent.id }, now: ctx.now() }),
-  );
-  return embeddedResult(updated.order ?? order, intent);
+  const updated = await recordPayment(ctx, order.orderId, 'paymentIntentId', intent.id);
+  return embeddedResult(updated ?? order, intent);
 }
 
 async function createSession(ctx: Context, order: OrderRecord, data: Validated): Promise<HostedCheckoutResult> {
@@ -341,10 +336,22 @@ async function createSession(ctx: Context, order: OrderRecord, data: Validated):
   const session = await callStripe('checkout.sessions.create', () =>
     ctx.stripe.checkout.sessions.create(params, { idempotencyKey: checkoutIdempotencyKey(order.orderId) }),
   );
-  const updated = await callStorage('record the Checkout Session', () =>
-    ctx.storage.updateOrder(order.orderId, { patch: { checkoutSessionId: session.id }, now: ctx.now() }),
+  const updated = await recordPayment(ctx, order.orderId, 'checkoutSessionId', session.id);
+  return hostedResult(updated ?? order, session);
+}
+
+/** Records the order's PaymentIntent or Checkout Session once (a retry finds it recorded). */
+async function recordPayment(
+  ctx: Context,
+  orderId: string,
+  field: 'paymentIntentId' | 'checkoutSessionId',
+  id: string,
+): Promise<OrderRecord | null> {
+  const now = ctx.now();
+  const result = await mutateOrder(ctx, orderId, (order) =>
+    order[field] === id ? null : { ...order, [field]: id, updatedAt: now },
   );
-  return hostedResult(updated.order ?? order, session);
+  return result.record;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { CapabilityStatus, VendorState, VendorStatus } from '../storage/types.js';
+import type { CapabilityStatus, VendorState, VendorStatus } from './records.js';
 
 /**
  * Maps a Stripe account to the vendor's state. Pure: the same account always gives the same state.

@@ -1,4 +1,4 @@
-import { MarketplaceError } from '../errors.js';
+import { MarketplaceError } from '../../errors.js';
 
 /**
  * Stripe's own view of a currency. `Intl` and ISO 4217 disagree with Stripe on several

@@ -1,11 +1,12 @@
 import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from '../errors.js';
-import { type Context, callStorage, callStripe } from '../context.js';
-import type { VendorRecord } from '../storage/types.js';
+import { type Context, callStripe } from '../context.js';
+import { OAUTH_STATE, type OAuthStateRecord, type VendorRecord } from '../core/records.js';
+import { callStorage, insertRecord } from '../services/records.js';
+import { getVendor, insertVendor, refreshVendor, requireVendor, storeAccountState } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { randomToken } from '../util/random.js';
-import { vendorStateFromAccount } from './status.js';
 import { idSchema } from '../util/schemas.js';
 
 export interface OnboardVendorInput {
@@ -53,7 +54,7 @@ export const EXPRESS_CONTROLLER = {
 
 export async function onboardVendor(ctx: Context, input: OnboardVendorInput): Promise<OnboardVendorResult> {
   const data = parseWith(onboardSchema(), input, 'onboardVendor');
-  let vendor = await callStorage('read the vendor', () => ctx.storage.getVendor(data.vendorId));
+  let vendor = await getVendor(ctx, data.vendorId);
   if (!vendor) {
     const params: Stripe.AccountCreateParams = {
       controller: EXPRESS_CONTROLLER,
@@ -67,7 +68,7 @@ export async function onboardVendor(ctx: Context, input: OnboardVendorInput): Pr
     const account = await callStripe('accounts.create', () =>
       ctx.stripe.accounts.create(params, { idempotencyKey: `account:${data.vendorId}` }),
     );
-    vendor = await storeNewVendor(ctx, data.vendorId, account, 'account_link');
+    vendor = await insertVendor(ctx, data.vendorId, account, 'account_link');
   }
   const accountId = vendor.accountId;
   const link = await callStripe('accountLinks.create', () =>
@@ -79,77 +80,6 @@ export async function onboardVendor(ctx: Context, input: OnboardVendorInput): Pr
     }),
   );
   return { url: link.url, expiresAt: link.expires_at * 1000, accountId };
-}
-
-async function storeNewVendor(
-  ctx: Context,
-  vendorId: string,
-  account: Stripe.Account,
-  connection: VendorRecord['connection'],
-): Promise<VendorRecord> {
-  const now = ctx.now();
-  const record: VendorRecord = {
-    vendorId,
-    accountId: account.id,
-    connection,
-    ...vendorStateFromAccount(account),
-    createdAt: now,
-    updatedAt: now,
-  };
-  const { vendor } = await callStorage('store the vendor', () => ctx.storage.insertVendor(record));
-  return vendor;
-}
-
-/** Re-reads the vendor's account from Stripe and stores the mapped state. */
-export function refreshVendor(ctx: Context, vendor: VendorRecord): Promise<VendorRecord> {
-  return oneAtATime(vendor.accountId, async () => {
-    const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(vendor.accountId));
-    return storeAccountState(ctx, vendor.vendorId, account);
-  });
-}
-
-const running = new Map<string, Promise<unknown>>();
-
-/**
- * Runs re-read-and-store tasks for one account one after another in this process, so that a slow
- * `accounts.retrieve` that started first cannot store its older answer over a newer one. (Across
- * processes, the next `account.updated` or `completeOnboarding` corrects such a write.)
- */
-function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = running.get(key) ?? Promise.resolve();
-  const next = previous.then(task, task);
-  const settled = next.then(
-    () => undefined,
-    () => undefined,
-  );
-  running.set(key, settled);
-  void settled.then(() => {
-    if (running.get(key) === settled) running.delete(key);
-  });
-  return next;
-}
-
-/** Stores the state mapped from `account` for `vendorId`. Used by `completeOnboarding` and `account.updated`. */
-export async function storeAccountState(
-  ctx: Context,
-  vendorId: string,
-  account: Stripe.Account,
-  extra: { connection?: VendorRecord['connection'] } = {},
-): Promise<VendorRecord> {
-  const state = { ...vendorStateFromAccount(account), accountId: account.id, ...extra };
-  const updated = await callStorage('update the vendor', () => ctx.storage.updateVendor(vendorId, state, ctx.now()));
-  if (!updated) throw new MarketplaceError('VENDOR_NOT_FOUND', `no vendor "${vendorId}" is stored`, { details: { vendorId } });
-  return updated;
-}
-
-export async function requireVendor(ctx: Context, vendorId: string): Promise<VendorRecord> {
-  const vendor = await callStorage('read the vendor', () => ctx.storage.getVendor(vendorId));
-  if (!vendor) {
-    throw new MarketplaceError('VENDOR_NOT_FOUND', `no vendor "${vendorId}" is stored; call onboardVendor first`, {
-      details: { vendorId },
-    });
-  }
-  return vendor;
 }
 
 // ---- completeOnboarding ---------------------------------------------------------------------------
@@ -200,7 +130,7 @@ export async function completeOnboarding(
   const data = parseWith(completeSchema(), input, 'completeOnboarding');
   if ('vendorId' in data) {
     const vendor = await requireVendor(ctx, data.vendorId);
-    return refreshVendor(ctx, vendor);
+    return refreshVendor(ctx, vendor, { reconnect: true });
   }
   return completeOAuth(ctx, data);
 }
@@ -208,9 +138,11 @@ export async function completeOnboarding(
 async function completeOAuth(ctx: Context, data: CompleteOAuthInput): Promise<VendorRecord> {
   const now = ctx.now();
   // Consume the state first, whatever else came back, so that it can never be used twice.
-  const record = data.state
-    ? await callStorage('consume the OAuth state', () => ctx.storage.consumeOAuthState(data.state as string, now))
+  const state = data.state;
+  const stored = state
+    ? await callStorage('consume the OAuth state', () => ctx.storage.consume<OAuthStateRecord>(OAUTH_STATE.kind, state, now))
     : null;
+  const record = stored?.data ?? null;
   if (data.error) {
     throw new MarketplaceError(
       'OAUTH_DENIED',
@@ -241,12 +173,12 @@ async function completeOAuth(ctx: Context, data: CompleteOAuthInput): Promise<Ve
   const accountId = token.stripe_user_id;
   if (!accountId) throw new MarketplaceError('STRIPE_ERROR', "Stripe's OAuth token response has no stripe_user_id");
   const account = await callStripe('accounts.retrieve', () => ctx.stripe.accounts.retrieve(accountId));
-  const existing = await callStorage('read the vendor', () => ctx.storage.getVendor(record.vendorId));
+  const existing = await getVendor(ctx, record.vendorId);
   if (!existing) {
-    const stored = await storeNewVendor(ctx, record.vendorId, account, 'oauth');
-    if (stored.accountId === accountId) return stored;
+    const inserted = await insertVendor(ctx, record.vendorId, account, 'oauth');
+    if (inserted.accountId === accountId) return inserted;
   }
-  return storeAccountState(ctx, record.vendorId, account, { connection: 'oauth' });
+  return storeAccountState(ctx, record.vendorId, account, { connection: 'oauth', reconnect: true });
 }
 
 // ---- OAuth authorize URL --------------------------------------------------------------------------
@@ -286,7 +218,7 @@ export async function oauthAuthorizeUrl(ctx: Context, input: OAuthAuthorizeUrlIn
   }
   const state = randomToken();
   const expiresAt = ctx.now() + ctx.oauthStateTtlMs;
-  await callStorage('save the OAuth state', () => ctx.storage.saveOAuthState({ state, vendorId: data.vendorId, expiresAt }));
+  await insertRecord(ctx.storage, OAUTH_STATE, { state, vendorId: data.vendorId, expiresAt });
   const url = ctx.stripe.oauth.authorizeUrl({
     response_type: 'code',
     client_id: clientId,

@@ -1,4 +1,4 @@
-import { MarketplaceError, isMarketplaceError } from '../errors.js';
+import { MarketplaceError, isMarketplaceError } from '../../errors.js';
 import { currencyInfo, describe } from './currencies.js';
 
 /** What a commission policy knows about the charge it prices. */

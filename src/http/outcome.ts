@@ -1,3 +1,4 @@
+import type { ReceiveOutcome } from '../webhooks/receive.js';
 /**
  * The HTTP side of webhook handling, shared by `handleWebhookRequest` and the Express and Fastify entry
  * points, so that every runtime answers Stripe the same way. Web-standard APIs only.
@@ -8,10 +9,11 @@
  * - `processed`: verified, and every handler succeeded (200).
  * - `duplicate`: already processed (200), or being processed by another delivery right now (409, retry later).
  * - `ignored`: verified, but of the other mode than `livemode` (200).
+ * - `queued`: verified and stored for the inbox worker (`webhookMode: 'inbox'`, 200).
  * - `rejected`: the request is bad: signature missing, wrong or expired, a parsed or empty body (400), or too large (413).
  * - `failed`: a handler, Stripe or storage failed (500); the event is not marked processed, so Stripe delivers it again.
  */
-export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
+export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored' | 'queued' | 'rejected' | 'failed';
 
 export interface WebhookResult {
   /** The HTTP status to answer Stripe with. */
@@ -25,6 +27,45 @@ export interface WebhookResult {
   readonly error?: string;
   /** For an in-progress duplicate (409): seconds until the other delivery's lease expires. */
   readonly retryAfter?: number;
+}
+
+/**
+ * What the pipeline reports, before it is an HTTP answer: a `ReceiveOutcome` for a verified event, or
+ * a request that never got that far.
+ */
+export type DeliveryOutcome =
+  | ReceiveOutcome
+  | { readonly outcome: 'rejected' | 'misconfigured' | 'unexpected'; readonly error: string };
+
+/**
+ * The one place where what happened becomes an HTTP status. 2xx only when nothing more is to be done
+ * for the event (Stripe stops retrying); 4xx when the request itself is bad; 409 with `Retry-After`
+ * while another delivery holds the event; 5xx when Stripe should deliver it again.
+ */
+export function resultOf(outcome: DeliveryOutcome): WebhookResult {
+  switch (outcome.outcome) {
+    case 'processed':
+    case 'ignored':
+    case 'duplicate':
+      return { status: 200, outcome: outcome.outcome, eventId: outcome.eventId, type: outcome.type };
+    case 'queued':
+      return { status: 200, outcome: 'queued', eventId: outcome.eventId, type: outcome.type };
+    case 'in_progress':
+      return {
+        status: IN_PROGRESS_STATUS,
+        outcome: 'duplicate',
+        eventId: outcome.eventId,
+        type: outcome.type,
+        retryAfter: outcome.retryAfter,
+      };
+    case 'failed':
+      return { status: 500, outcome: 'failed', eventId: outcome.eventId, type: outcome.type, error: outcome.error.message };
+    case 'rejected':
+      return { status: 400, outcome: 'rejected', error: outcome.error };
+    case 'misconfigured':
+    case 'unexpected':
+      return { status: 500, outcome: 'failed', error: outcome.error };
+  }
 }
 
 /** The status for a duplicate that arrives while another delivery of the event is running. */

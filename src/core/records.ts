@@ -1,0 +1,338 @@
+/**
+ * The record kinds: what the platform remembers of Stripe, one kind per Stripe concept. Pure types and
+ * the envelope each kind is stored with (its status, its one secondary index, the Stripe ids that
+ * resolve to it). Storage adapters know none of this: they store envelopes (see `storage/types.ts`).
+ */
+
+/**
+ * Where a vendor stands, from Stripe's point of view:
+ * - `onboarding`: the vendor has not submitted their details yet.
+ * - `pending_verification`: details submitted; Stripe is verifying them. Nothing for the vendor to do.
+ * - `action_required`: Stripe needs more information from the vendor (requirements currently or past due).
+ * - `restricted`: the account cannot receive transfers or payouts, and it is not only waiting on verification.
+ * - `active`: transfers are active, payouts are enabled and nothing is due.
+ * - `rejected`: Stripe or the platform rejected the account.
+ * - `disconnected`: the account deauthorized the platform (OAuth platforms).
+ */
+export type VendorStatus =
+  | 'onboarding'
+  | 'pending_verification'
+  | 'action_required'
+  | 'restricted'
+  | 'active'
+  | 'rejected'
+  | 'disconnected';
+
+/** Stripe's status of the `transfers` capability, or `unrequested` when the account lacks it. */
+export type CapabilityStatus = 'active' | 'inactive' | 'pending' | 'unrequested';
+
+export interface VendorRequirements {
+  readonly currentlyDue: readonly string[];
+  readonly pastDue: readonly string[];
+  readonly eventuallyDue: readonly string[];
+  readonly pendingVerification: readonly string[];
+  readonly disabledReason: string | null;
+  /** Unix seconds by which `currentlyDue` must be provided, when Stripe sets one. */
+  readonly currentDeadline: number | null;
+}
+
+/** The part of a vendor record that is derived from the Stripe account (see `vendorStateFromAccount`). */
+export interface VendorState {
+  readonly status: VendorStatus;
+  readonly chargesEnabled: boolean;
+  readonly payoutsEnabled: boolean;
+  readonly detailsSubmitted: boolean;
+  readonly transfersCapability: CapabilityStatus;
+  readonly requirements: VendorRequirements;
+}
+
+export interface VendorRecord extends VendorState {
+  /** The platform's id for the vendor. */
+  readonly vendorId: string;
+  /** The vendor's connected account (`acct_...`). */
+  readonly accountId: string;
+  /** How the account was connected. */
+  readonly connection: 'account_link' | 'oauth';
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/**
+ * An order's payment status. It only moves forward (see `ORDER_TRANSITIONS`):
+ * `pending` -> `processing` -> `succeeded` -> `partially_refunded` -> `refunded`,
+ * with `failed` (the customer may retry, so it can still move on), and the ends `canceled` and `expired`.
+ */
+export type OrderStatus =
+  | 'pending'
+  | 'processing'
+  | 'failed'
+  | 'succeeded'
+  | 'partially_refunded'
+  | 'refunded'
+  | 'canceled'
+  | 'expired';
+
+/** Stripe's dispute statuses. */
+export type DisputeStatus =
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'warning_closed'
+  | 'needs_response'
+  | 'under_review'
+  | 'won'
+  | 'lost'
+  | 'prevented';
+
+/** One line of an order: what one vendor sells in it, and how the money is split. */
+export interface OrderItem {
+  readonly vendorId: string;
+  /** The vendor's connected account when the order was created. */
+  readonly accountId: string;
+  /** The item's amount in minor units. */
+  readonly amount: number;
+  /** The platform's fee on this item (a snapshot of the commission policy's answer). */
+  readonly applicationFeeAmount: number;
+  /** `amount - applicationFeeAmount`. */
+  readonly vendorAmount: number;
+  readonly description: string | null;
+}
+
+/**
+ * How the order's payment reaches its vendors: `destination` (one vendor; the PaymentIntent's
+ * `transfer_data.destination` and `application_fee_amount`), or `separate` (several vendors; one
+ * PaymentIntent with a `transfer_group`, then one transfer per vendor).
+ */
+export type ChargeType = 'destination' | 'separate';
+
+export interface PaymentError {
+  readonly code: string | null;
+  readonly declineCode: string | null;
+  readonly message: string | null;
+}
+
+/**
+ * The platform's order: the aggregate the user sees. It carries its payment (one PaymentIntent, or one
+ * Checkout Session and its PaymentIntent, per order: the library's idempotency rule), so that every
+ * payment event is one write. Refunds, disputes and transfers are records of their own.
+ */
+export interface OrderRecord {
+  /** The platform's id for the order. */
+  readonly orderId: string;
+  /** The vendor (for a cart, the first item's vendor). */
+  readonly vendorId: string;
+  /** The connected account that receives the transfer (for a cart, the first item's). */
+  readonly accountId: string;
+  /** `embedded` (PaymentIntent + Payment Element) or `hosted` (Checkout Session). */
+  readonly mode: 'embedded' | 'hosted';
+  readonly chargeType: ChargeType;
+  /** The charge amount in minor units: the sum of the items' amounts. */
+  readonly amount: number;
+  /** Lower-case ISO code. */
+  readonly currency: string;
+  /** The platform's fee as it was computed at checkout: the sum of the items' fees. */
+  readonly applicationFeeAmount: number;
+  /** `amount - applicationFeeAmount`: what the vendors receive before Stripe's own fees, which the platform pays. */
+  readonly vendorAmount: number;
+  readonly items: readonly OrderItem[];
+  readonly status: OrderStatus;
+  readonly paymentIntentId: string | null;
+  readonly checkoutSessionId: string | null;
+  /** The latest charge of the PaymentIntent, once known. */
+  readonly chargeId: string | null;
+  /** Cumulative refunded amount in minor units. Never decreases. */
+  readonly amountRefunded: number;
+  /** The order's latest dispute, as a summary (the dispute record has the rest). */
+  readonly dispute: { readonly id: string; readonly status: DisputeStatus; readonly amount: number } | null;
+  /** The last failure Stripe reported, while the order is `failed`; cleared when the order moves on. */
+  readonly lastPaymentError: PaymentError | null;
+  readonly description: string | null;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A dispute on an order's charge, as `charge.dispute.*` events report it. */
+export interface DisputeRecord {
+  readonly disputeId: string;
+  readonly orderId: string;
+  readonly chargeId: string | null;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: DisputeStatus;
+  readonly reason: string | null;
+  /** True once `charge.dispute.funds_withdrawn` was seen (and not since reinstated). */
+  readonly fundsWithdrawn: boolean;
+  /** True once `charge.dispute.funds_reinstated` was seen. */
+  readonly fundsReinstated: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A refund's status, as Stripe reports it. */
+export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+
+/** A refund of an order (the library's `refund`, or one made in the Dashboard). */
+export interface RefundRecord {
+  /** The platform's id for the refund, or the Stripe id for a refund the library did not make. */
+  readonly refundId: string;
+  readonly orderId: string;
+  /** Stripe's refund (`re_...`), once created. */
+  readonly stripeRefundId: string | null;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: RefundStatus;
+  readonly reason: string | null;
+  readonly failureReason: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/**
+ * A transfer the library makes to a vendor (separate charges and transfers, or a dispute's pay-back):
+ * `held` until the vendor's account can receive it, `pending` while it is being created, `paid` once
+ * Stripe created it, `reversed` when it was reversed in full.
+ */
+export type TransferStatus = 'held' | 'pending' | 'paid' | 'reversed' | 'failed';
+
+export interface TransferRecord {
+  /** The platform's id for the transfer (for example `<orderId>:<vendorId>`). */
+  readonly transferId: string;
+  readonly orderId: string;
+  readonly vendorId: string;
+  readonly accountId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: TransferStatus;
+  /** Stripe's transfer (`tr_...`), once created. */
+  readonly stripeTransferId: string | null;
+  readonly amountReversed: number;
+  readonly lastError: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A payout's status, as Stripe reports it. */
+export type PayoutStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
+
+/** A payout of a vendor's connected account, from Connect `payout.*` events. */
+export interface PayoutRecord {
+  readonly payoutId: string;
+  readonly vendorId: string;
+  readonly accountId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: PayoutStatus;
+  readonly arrivalDate: number | null;
+  readonly failureCode: string | null;
+  readonly failureMessage: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A single-use OAuth state, bound to the vendor that started the flow. */
+export interface OAuthStateRecord {
+  readonly state: string;
+  readonly vendorId: string;
+  /** Milliseconds since the epoch after which the state is no longer accepted. */
+  readonly expiresAt: number;
+}
+
+/** How one record kind is stored: its kind name, and the envelope derived from a record. */
+export interface RecordKind<D> {
+  readonly kind: string;
+  readonly id: (record: D) => string;
+  readonly status: (record: D) => string;
+  /** The kind's one secondary index (for `list`), or null. */
+  readonly index: (record: D) => string | null;
+  /** The Stripe ids that resolve to the record. */
+  readonly refs: (record: D) => readonly string[];
+  readonly expiresAt?: (record: D) => number | null;
+  readonly createdAt: (record: D) => number;
+}
+
+/** The envelope `storage.insert`/`storage.update` write for `record`. */
+export function envelope<D>(spec: RecordKind<D>, record: D) {
+  return {
+    kind: spec.kind,
+    id: spec.id(record),
+    status: spec.status(record),
+    index: spec.index(record),
+    refs: spec.refs(record),
+    expiresAt: spec.expiresAt ? spec.expiresAt(record) : null,
+    createdAt: spec.createdAt(record),
+    data: record,
+  };
+}
+
+const present = (...ids: (string | null)[]): string[] => ids.filter((id): id is string => id !== null);
+
+/** Vendors: by the platform's vendor id; `acct_` resolves to the vendor. */
+export const VENDOR: RecordKind<VendorRecord> = {
+  kind: 'vendor',
+  id: (v) => v.vendorId,
+  status: (v) => v.status,
+  index: () => null,
+  refs: (v) => [v.accountId],
+  createdAt: (v) => v.createdAt,
+};
+
+/** Orders: by the platform's order id, listed by vendor; `pi_`, `cs_` and `ch_` resolve to the order. */
+export const ORDER: RecordKind<OrderRecord> = {
+  kind: 'order',
+  id: (o) => o.orderId,
+  status: (o) => o.status,
+  index: (o) => o.vendorId,
+  refs: (o) => present(o.paymentIntentId, o.checkoutSessionId, o.chargeId),
+  createdAt: (o) => o.createdAt,
+};
+
+/** Disputes: by Stripe's dispute id, listed by order; `dp_`/`du_` resolve to the dispute. */
+export const DISPUTE: RecordKind<DisputeRecord> = {
+  kind: 'dispute',
+  id: (d) => d.disputeId,
+  status: (d) => d.status,
+  index: (d) => d.orderId,
+  refs: (d) => [d.disputeId],
+  createdAt: (d) => d.createdAt,
+};
+
+/** Refunds: by `<orderId>:<refundId>`, listed by order; `re_` resolves to the refund. */
+export const REFUND: RecordKind<RefundRecord> = {
+  kind: 'refund',
+  id: (r) => `${r.orderId}:${r.refundId}`,
+  status: (r) => r.status,
+  index: (r) => r.orderId,
+  refs: (r) => present(r.stripeRefundId),
+  createdAt: (r) => r.createdAt,
+};
+
+/** Transfers: by the platform's transfer id, listed by order; `tr_` resolves to the transfer. */
+export const TRANSFER: RecordKind<TransferRecord> = {
+  kind: 'transfer',
+  id: (t) => t.transferId,
+  status: (t) => t.status,
+  index: (t) => t.orderId,
+  refs: (t) => present(t.stripeTransferId),
+  createdAt: (t) => t.createdAt,
+};
+
+/** Payouts: by Stripe's payout id, listed by vendor; `po_` resolves to the payout. */
+export const PAYOUT: RecordKind<PayoutRecord> = {
+  kind: 'payout',
+  id: (p) => p.payoutId,
+  status: (p) => p.status,
+  index: (p) => p.vendorId,
+  refs: (p) => [p.payoutId],
+  createdAt: (p) => p.createdAt,
+};
+
+/** OAuth states: single-use, expiring, listed by vendor. */
+export const OAUTH_STATE: RecordKind<OAuthStateRecord> = {
+  kind: 'oauth_state',
+  id: (s) => s.state,
+  status: () => 'issued',
+  index: (s) => s.vendorId,
+  refs: () => [],
+  expiresAt: (s) => s.expiresAt,
+  createdAt: (s) => s.expiresAt,
+};

@@ -1,0 +1,35 @@
+import { accountUpdatedProjector, deauthorizedProjector } from './account.js';
+import { disputeProjector } from './dispute.js';
+import { chargeRefundedProjector, checkoutSessionProjector, lookupProjector, paymentIntentProjector } from './payment.js';
+import type { Projector } from './types.js';
+
+/**
+ * The projector of each event type the library keeps records for. Adding a record kind adds its
+ * projector here; events of other types are only looked up for the handlers.
+ */
+const PROJECTORS: Readonly<Record<string, Projector>> = {
+  'account.updated': accountUpdatedProjector,
+  'account.application.deauthorized': deauthorizedProjector,
+  'payment_intent.succeeded': paymentIntentProjector,
+  'payment_intent.processing': paymentIntentProjector,
+  'payment_intent.payment_failed': paymentIntentProjector,
+  'payment_intent.canceled': paymentIntentProjector,
+  'checkout.session.completed': checkoutSessionProjector,
+  'checkout.session.async_payment_succeeded': checkoutSessionProjector,
+  'checkout.session.async_payment_failed': checkoutSessionProjector,
+  'checkout.session.expired': checkoutSessionProjector,
+  'charge.refunded': chargeRefundedProjector,
+  'charge.dispute.created': disputeProjector,
+  'charge.dispute.updated': disputeProjector,
+  'charge.dispute.closed': disputeProjector,
+  'charge.dispute.funds_withdrawn': disputeProjector,
+  'charge.dispute.funds_reinstated': disputeProjector,
+} as Record<string, Projector>;
+
+/** The event types that change stored records. */
+export const PROJECTED_EVENT_TYPES: readonly string[] = Object.freeze(Object.keys(PROJECTORS));
+
+/** The projector for `type`, or the order lookup for handlers (which writes nothing but a hosted order's PaymentIntent). */
+export function projectorFor(type: string): Projector {
+  return PROJECTORS[type] ?? (lookupProjector as Projector);
+}
