@@ -9,6 +9,9 @@ export default defineConfig({
     fastify: 'src/http/fastify.ts',
     postgres: 'src/postgres.ts',
     testing: 'src/testing/index.ts',
+    // package.json "imports" #sandbox-node-server: the `node` condition loads the server, every other runtime the stub.
+    'sandbox-node-server': 'src/testing/sandbox/node-server.ts',
+    'sandbox-node-stub': 'src/testing/sandbox/node-server-stub.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -16,11 +19,23 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   platform: 'neutral',
+  // Keep `node:http` as written: Deno and workerd (with Node compatibility) resolve Node built-ins only by that name.
+  removeNodeProtocol: false,
   splitting: true,
   treeshake: true,
   // zod/mini is bundled (and tree-shaken) so that importing the library stays cheap.
   noExternal: ['zod'],
-  external: ['stripe', 'node:http', 'node:net', 'pg', '@electric-sql/pglite', 'express', 'fastify', 'vitest'],
+  external: [
+    'stripe',
+    'node:http',
+    'node:net',
+    '#sandbox-node-server',
+    'pg',
+    '@electric-sql/pglite',
+    'express',
+    'fastify',
+    'vitest',
+  ],
   // The PostgreSQL schema for teams that run their own migrations (default table prefix).
   onSuccess: async () => {
     await writeFile('dist/schema.sql', postgresSchemaSql());
