@@ -112,8 +112,9 @@ function installRuntimes() {
 
 async function runOne(name, runtime, dir) {
   const started = performance.now();
-  const version = run(runtime.binary, runtime.version).split('\n')[0].trim();
+  let version = 'version unknown';
   try {
+    version = run(runtime.binary, runtime.version).split('\n')[0].trim();
     const output = await runtime.run(runtime.binary, dir);
     const report = JSON.parse(
       output
