@@ -9,6 +9,9 @@ export default defineConfig({
     fastify: 'src/http/fastify.ts',
     postgres: 'src/postgres.ts',
     testing: 'src/testing/index.ts',
+    // package.json "imports" #sandbox-node-server: the `node` condition loads the server, every other runtime the stub.
+    'sandbox-node-server': 'src/testing/sandbox/node-server.ts',
+    'sandbox-node-stub': 'src/testing/sandbox/node-server-stub.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -16,6 +19,8 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   platform: 'neutral',
+  // Keep `node:http` as written: Deno and workerd (with Node compatibility) resolve Node built-ins only by that name.
+  removeNodeProtocol: false,
   splitting: true,
   treeshake: true,
   // zod/mini is bundled (and tree-shaken) so that importing the library stays cheap.
@@ -25,6 +30,7 @@ export default defineConfig({
     'node:http',
     'node:net',
     'node:child_process',
+    '#sandbox-node-server',
     'pg',
     '@electric-sql/pglite',
     'express',

@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // package.json "imports" point at dist/; the tests run the source.
+  resolve: {
+    alias: { '#sandbox-node-server': fileURLToPath(new URL('./src/testing/sandbox/node-server.ts', import.meta.url)) },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/consumers/**'],

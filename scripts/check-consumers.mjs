@@ -51,7 +51,7 @@ function peerInstallSpecs(pkg, overrides = {}) {
   return specs;
 }
 
-async function npmInstall(cwd, specs) {
+export async function npmInstall(cwd, specs) {
   const args = ['install', ...specs, '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts'];
   try {
     await runAsync('npm', [...args, '--offline'], { cwd });

@@ -4,10 +4,14 @@
 //   2. publint (strict),
 //   3. @arethetypeswrong/cli with the node16 profile: every subpath must resolve, with the right declaration
 //      file, under node16 (ESM and CJS) and bundler resolution,
-//   4. the consumer projects in test/consumers (scripts/check-consumers.mjs).
+//   4. the module graph: from every subpath, without the `node` condition, no Node built-in is reached (workerd
+//      without Node compatibility, browsers and edge bundlers load that graph); with it, built-ins keep `node:`,
+//      and every package.json "imports" target is in the tarball,
+//   5. the consumer projects in test/consumers (scripts/check-consumers.mjs).
 // Run after `npm run build`. Usage: node scripts/check-package.mjs [--no-consumers]
 import { runConsumers } from './check-consumers.mjs';
-import { bin, exportsMapProblems, fileSubpaths, packTarball, publicSubpaths, readPackage, run } from './lib/package.mjs';
+import { isBuiltin, moduleGraph, resolveConditions } from './lib/module-graph.mjs';
+import { bin, exportsMapProblems, fileSubpaths, packTarball, publicSubpaths, readPackage, root, run } from './lib/package.mjs';
 
 const RESOLUTION_KINDS = {
   'node16-esm': { condition: 'import', types: '.d.ts' },
@@ -18,6 +22,41 @@ const RESOLUTION_KINDS = {
 function fail(title, problems) {
   console.error(`\n✖ ${title}\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   process.exit(1);
+}
+
+function moduleGraphProblems(pkg, packedFiles) {
+  const problems = [];
+  for (const [specifier, target] of Object.entries(pkg.imports ?? {})) {
+    for (const conditions of [['node', 'import'], ['node', 'require'], ['import'], ['require']]) {
+      const file = resolveConditions(target, conditions);
+      if (!file || !packedFiles.includes(file.replace(/^\.\//, ''))) {
+        problems.push(`imports["${specifier}"] under ${conditions.join('+')} is ${file ?? 'nothing'}, not a packed file`);
+      }
+    }
+  }
+  for (const subpath of publicSubpaths(pkg)) {
+    for (const format of ['import', 'require']) {
+      const entry = resolveConditions(pkg.exports[subpath], [format]);
+      for (const { specifier, from } of moduleGraph(root, pkg, entry, []).external) {
+        if (isBuiltin(specifier)) {
+          problems.push(`${subpath} (${format}) reaches ${specifier} (in ${from}) without the node condition`);
+        }
+      }
+      for (const { specifier, from } of moduleGraph(root, pkg, entry, ['node']).external) {
+        if (isBuiltin(specifier) && !specifier.startsWith('node:')) {
+          problems.push(`${from} imports "${specifier}": keep the node: prefix (Deno and workerd need it)`);
+        }
+      }
+    }
+  }
+  // The split must be real: under `node`, each "imports" entry reaches a built-in (else it needs no condition).
+  for (const specifier of Object.keys(pkg.imports ?? {})) {
+    const file = resolveConditions(pkg.imports[specifier], ['node', 'import']);
+    if (!moduleGraph(root, pkg, file, ['node']).external.some(({ specifier: s }) => isBuiltin(s))) {
+      problems.push(`imports["${specifier}"] reaches no Node built-in under the node condition: drop the condition`);
+    }
+  }
+  return [...new Set(problems)];
 }
 
 const started = performance.now();
@@ -74,6 +113,13 @@ if (attwProblems.length > 0) {
 }
 console.log(
   `attw: ${subpaths.length} subpath(s) resolve under ${Object.keys(RESOLUTION_KINDS).join(', ')}: ${subpaths.join(', ')}`,
+);
+
+const graphProblems = moduleGraphProblems(pkg, files);
+if (graphProblems.length > 0) fail('module graph', graphProblems);
+console.log(
+  `module graph: no Node built-in without the node condition from ${subpaths.join(', ')}; ` +
+    `${Object.keys(pkg.imports ?? {}).join(', ')} reach node:* only under it`,
 );
 
 if (!process.argv.includes('--no-consumers')) await runConsumers(tarball);

@@ -40,7 +40,10 @@ export class StripeSandbox extends Sandbox {
    */
   async listen(options: { port?: number; host?: string } = {}): Promise<SandboxServer> {
     if (this.server) return this.server;
-    const { listenOnNode } = await import('./node-server.js');
+    // package.json "imports": the `node` condition loads Node's HTTP server, any other runtime a stub that throws, so
+    // that a runtime without node:http (workerd without Node compatibility) never loads it. tsconfig.json and
+    // vitest.config.ts map the specifier to ./node-server.ts for the type check and the tests.
+    const { listenOnNode }: typeof import('./node-server.js') = await import('#sandbox-node-server');
     this.server = await listenOnNode(this, options);
     if (!this.fixedBaseUrl) this.setBaseUrl(this.server.url);
     return this.server;
