@@ -12,6 +12,9 @@ export default defineConfig({
     // package.json "imports" #sandbox-node-server: the `node` condition loads the server, every other runtime the stub.
     'sandbox-node-server': 'src/testing/sandbox/node-server.ts',
     'sandbox-node-stub': 'src/testing/sandbox/node-server-stub.ts',
+    // #conformance-processes: the conformance suite's multi-process runner (node:child_process) under `node` only.
+    'conformance-processes': 'src/testing/conformance/processes-node.ts',
+    'conformance-processes-stub': 'src/testing/conformance/processes-stub.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -31,6 +34,7 @@ export default defineConfig({
     'node:net',
     'node:child_process',
     '#sandbox-node-server',
+    '#conformance-processes',
     'pg',
     '@electric-sql/pglite',
     'express',

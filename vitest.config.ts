@@ -4,7 +4,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   // package.json "imports" point at dist/; the tests run the source.
   resolve: {
-    alias: { '#sandbox-node-server': fileURLToPath(new URL('./src/testing/sandbox/node-server.ts', import.meta.url)) },
+    alias: {
+      '#sandbox-node-server': fileURLToPath(new URL('./src/testing/sandbox/node-server.ts', import.meta.url)),
+      '#conformance-processes': fileURLToPath(new URL('./src/testing/conformance/processes-node.ts', import.meta.url)),
+    },
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -13,7 +13,8 @@ export function processesConformance<S extends MarketplaceStorage>(h: Harness<S>
     h.options.it(
       `keeps every atomic guarantee across ${count} processes of ${callers} concurrent callers each on one store`,
       async () => {
-        const { raceProcesses } = await import('./processes-node.js');
+        // The `node` condition of package.json "imports" loads the runner; other runtimes get a stub that says why not.
+        const { raceProcesses }: typeof import('./processes-node.js') = await import('#conformance-processes');
         const failures = await raceProcesses(processes, count, callers);
         if (failures.length > 0) {
           throw new ConformanceError(`the adapter is not atomic across processes:\n- ${failures.join('\n- ')}`);

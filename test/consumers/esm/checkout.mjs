@@ -35,7 +35,7 @@ export async function startStripeResponder() {
 
 /** Runs one checkout of 2000 gbp at percentage(12) and checks what reached "Stripe". */
 export async function checkoutSmoke({ Stripe, lib }) {
-  const { Marketplace, memoryStorage, percentage, vendorStateFromAccount, isMarketplaceError } = lib;
+  const { Marketplace, memoryStorage, percentage, vendorStateFromAccount, isMarketplaceError, envelope, VENDOR } = lib;
   const responder = await startStripeResponder();
   try {
     const stripe = new Stripe('sk_test_consumer', {
