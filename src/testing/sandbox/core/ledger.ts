@@ -57,7 +57,9 @@ export class Ledger {
 
   /** The available balance of `account` in `currency`. */
   available(account: string, currency: string): number {
-    return this.totals(account).get(currency) ?? 0;
+    let sum = 0;
+    for (const { owner, obj } of this.transactions.values()) if (owner === account && obj.currency === currency) sum += obj.net;
+    return sum;
   }
 
   /** Net totals of every account that has transactions, per currency, in the order they first appeared. */
