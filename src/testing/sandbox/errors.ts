@@ -73,3 +73,13 @@ export function cardError(
   // A declined confirmation ran: its result is saved against the idempotency key.
   return new SandboxApiError(402, body, true);
 }
+
+/** An OAuth error (`/oauth/*`), answered as `400 { error, error_description }`. */
+export class OAuthError extends Error {
+  constructor(
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,191 @@
+import type Stripe from 'stripe';
+import { formatAmount } from '../../../core/money/currencies.js';
+import type { SandboxCore } from '../core/core.js';
+import { nextShare } from '../core/ledger.js';
+import { EXPAND, listRoute, retrieveRoute, type ResourceModule } from '../core/routes.js';
+import { defineStore, type Stored } from '../core/store.js';
+import { clone, meta, num, str } from '../core/util.js';
+import { invalidRequest } from '../errors.js';
+import { newFeeRefund, newRefund } from '../objects.js';
+import type { Params, SpecObject } from '../params.js';
+import { FEES } from './application-fees.js';
+import { CHARGE_META, CHARGES, type ChargeMeta } from './charges.js';
+import { INTENTS } from './payment-intents.js';
+import { reverse, TRANSFERS } from './transfers.js';
+
+export const REFUNDS = defineStore<Stripe.Refund>('refunds');
+
+/** The charge a refund names, directly or through its PaymentIntent; it must have succeeded and have something left. */
+function refundableCharge(core: SandboxCore, p: Params, requester: string): Stripe.Charge {
+  let chargeId = str(p.charge);
+  const intentId = str(p.payment_intent);
+  if (chargeId && intentId)
+    throw invalidRequest('You can only pass one of charge or payment_intent.', { param: 'payment_intent' });
+  if (!chargeId && !intentId) {
+    throw invalidRequest('One of the following params should be provided for this request: payment_intent or charge.', {
+      code: 'parameter_missing',
+    });
+  }
+  if (intentId) {
+    const intent = core.state(INTENTS).owned(intentId, requester, 'payment_intent', 'payment_intent');
+    if (intent.obj.status !== 'succeeded' || !intent.obj.latest_charge) {
+      throw invalidRequest(`This PaymentIntent (${intentId}) does not have a successful charge to refund.`, {
+        param: 'payment_intent',
+      });
+    }
+    chargeId = intent.obj.latest_charge as string;
+  }
+  const charge = core.state(CHARGES).owned(chargeId as string, requester, 'charge', 'charge').obj;
+  if (charge.status !== 'succeeded')
+    throw invalidRequest(`Charge ${charge.id} has not succeeded, so it cannot be refunded.`, { param: 'charge' });
+  if (charge.amount === charge.amount_refunded)
+    throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { param: 'charge', code: 'charge_already_refunded' });
+  return charge;
+}
+
+function createRefund(core: SandboxCore, p: Params, requester: string): Stripe.Refund {
+  const charge = refundableCharge(core, p, requester);
+  const remaining = charge.amount - charge.amount_refunded;
+  const amount = num(p.amount) ?? remaining;
+  if (amount < 1)
+    throw invalidRequest('This value must be greater than or equal to 1.', {
+      param: 'amount',
+      code: 'parameter_invalid_integer',
+    });
+  if (amount > remaining) {
+    throw invalidRequest(
+      `Refund amount (${formatAmount(amount, charge.currency)}) is greater than unrefunded amount on charge (${formatAmount(remaining, charge.currency)})`,
+      { param: 'amount' },
+    );
+  }
+  const info = core.state(CHARGE_META).get(charge.id) as ChargeMeta;
+  const reverseTransfer = p.reverse_transfer === true;
+  const refundFee = p.refund_application_fee === true;
+  if (reverseTransfer && !info.transfer)
+    throw invalidRequest('reverse_transfer can only be used on destination charges (a charge with transfer_data[destination]).', {
+      param: 'reverse_transfer',
+    });
+  if (refundFee && !info.fee)
+    throw invalidRequest('This charge has no application fee to refund.', { param: 'refund_application_fee' });
+  if (refundFee && info.transfer && !reverseTransfer) {
+    throw invalidRequest('refund_application_fee requires reverse_transfer=true on destination charges.', {
+      param: 'refund_application_fee',
+    });
+  }
+  if (refundFee && requester !== core.platformId) {
+    throw invalidRequest('Only the platform can refund its application fee.', { param: 'refund_application_fee' });
+  }
+  const refundedAfter = charge.amount_refunded + amount;
+  let reversal = 0;
+  let transfer: Stored<Stripe.Transfer> | undefined;
+  if (reverseTransfer && info.transfer) {
+    transfer = core.state(TRANSFERS).get(info.transfer) as Stored<Stripe.Transfer>;
+    const t = transfer.obj;
+    reversal = nextShare(t.amount, info.reversedByRefunds, t.amount - t.amount_reversed, refundedAfter, charge.amount);
+  }
+  let feeRefund = 0;
+  let fee: Stored<Stripe.ApplicationFee> | undefined;
+  if (refundFee && info.fee) {
+    fee = core.state(FEES).get(info.fee) as Stored<Stripe.ApplicationFee>;
+    const f = fee.obj;
+    feeRefund = nextShare(f.amount, info.feeRefundedByRefunds, f.amount - f.amount_refunded, refundedAfter, charge.amount);
+  }
+  if (transfer && reversal > 0) {
+    const destination = transfer.obj.destination as string;
+    if (core.ledger.available(destination, charge.currency) < reversal - feeRefund) {
+      throw invalidRequest(
+        `Insufficient funds in the connected account ${destination} to reverse ${formatAmount(reversal, charge.currency)} of transfer ${transfer.obj.id}.`,
+        { param: 'reverse_transfer', code: 'balance_insufficient' },
+      );
+    }
+  }
+  const refundId = core.id('re');
+  const refundTxn = core.ledger.record({
+    account: requester,
+    amount: -amount,
+    currency: charge.currency,
+    type: 'refund',
+    reportingCategory: 'refund',
+    source: refundId,
+  });
+  let reversalObj: Stripe.TransferReversal | null = null;
+  if (transfer && reversal > 0) {
+    reversalObj = reverse(core, transfer, reversal, refundId, {});
+    info.reversedByRefunds += reversal;
+  }
+  const refund = newRefund({
+    id: refundId,
+    created: core.nowSeconds(),
+    amount,
+    currency: charge.currency,
+    charge: charge.id,
+    paymentIntent: charge.payment_intent as string | null,
+    reason: (str(p.reason) ?? null) as Stripe.Refund.Reason | null,
+    metadata: meta(p.metadata),
+    balanceTransaction: refundTxn.id,
+    transferReversal: reversalObj?.id ?? null,
+    paymentMethod: charge.payment_method,
+  });
+  core.state(REFUNDS).set(refundId, requester, refund);
+  const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
+  charge.amount_refunded = refundedAfter;
+  charge.refunded = refundedAfter === charge.amount;
+  charge.refunds?.data.unshift(clone(refund));
+  core.emit('refund.created', refund, requester);
+  core.emit('charge.refunded', charge, requester, previous);
+  if (fee && feeRefund > 0) refundFeeShare(core, fee.obj, feeRefund, info);
+  return refund;
+}
+
+/** Returns `amount` of an application fee to the account that paid it, and emits `application_fee.refunded`. */
+function refundFeeShare(core: SandboxCore, fee: Stripe.ApplicationFee, amount: number, info: ChargeMeta): void {
+  const feeRefundId = core.id('fr');
+  const entry = {
+    currency: fee.currency,
+    type: 'application_fee_refund',
+    reportingCategory: 'platform_earning_refund',
+    source: feeRefundId,
+  } as const;
+  const platformTxn = core.ledger.record({ ...entry, account: core.platformId, amount: -amount });
+  core.ledger.record({ ...entry, account: info.feePayer as string, amount });
+  const feeRefund = newFeeRefund({
+    id: feeRefundId,
+    created: core.nowSeconds(),
+    amount,
+    currency: fee.currency,
+    fee: fee.id,
+    balanceTransaction: platformTxn.id,
+  });
+  fee.amount_refunded += amount;
+  fee.refunded = fee.amount_refunded === fee.amount;
+  fee.refunds.data.unshift(feeRefund);
+  info.feeRefundedByRefunds += amount;
+  core.emit('application_fee.refunded', fee, core.platformId);
+}
+
+const REFUND_CREATE: SpecObject = {
+  ...EXPAND,
+  charge: 'string',
+  payment_intent: 'string',
+  amount: 'integer',
+  reason: 'enum:duplicate|fraudulent|requested_by_customer',
+  metadata: 'metadata',
+  reverse_transfer: 'boolean',
+  refund_application_fee: 'boolean',
+  instructions_email: 'string',
+};
+
+export const refunds: ResourceModule = {
+  name: 'refunds',
+  objects: [REFUNDS],
+  routes: [
+    {
+      method: 'POST',
+      path: '/v1/refunds',
+      params: REFUND_CREATE,
+      handler: (core, { params, account }) => createRefund(core, params, account),
+    },
+    listRoute(REFUNDS, '/v1/refunds', { charge: 'string', payment_intent: 'string' }),
+    retrieveRoute(REFUNDS, '/v1/refunds', 'refund', 'refund'),
+  ],
+};
