@@ -80,8 +80,15 @@ describe('billing portal sessions', () => {
       items: [{ price_data: { currency: 'gbp', product: product.id, unit_amount: 900, recurring: { interval: 'month' } } }],
       transfer_data: { destination: vendor },
     });
-    const session = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: 'https://shop.example/account' });
-    expect(session).toMatchObject({ object: 'billing_portal.session', customer: customer.id, return_url: 'https://shop.example/account' });
+    const session = await stripe.billingPortal.sessions.create({
+      customer: customer.id,
+      return_url: 'https://shop.example/account',
+    });
+    expect(session).toMatchObject({
+      object: 'billing_portal.session',
+      customer: customer.id,
+      return_url: 'https://shop.example/account',
+    });
     const page = await sandbox.fetch(new Request(session.url));
     expect(page.status).toBe(200);
     const html = await page.text();

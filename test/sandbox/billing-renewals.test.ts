@@ -26,7 +26,10 @@ async function subscribed(options: { pm?: string; fee?: number } = {}) {
 }
 
 function eventsOf(sandbox: { events(): Stripe.Event[] }, from: number, type: string): Stripe.Event[] {
-  return sandbox.events().slice(from).filter((e) => e.type === type);
+  return sandbox
+    .events()
+    .slice(from)
+    .filter((e) => e.type === type);
 }
 
 const PERIOD_END = Date.UTC(2026, 1, 28, 12);
@@ -97,13 +100,15 @@ describe('renewals', () => {
     sandbox.advanceTime(PERIOD_END - START + HOUR + 1000);
     const failed = eventsOf(sandbox, from, 'invoice.payment_failed');
     expect(failed).toHaveLength(1);
-    expect((failed[0]?.data.object as Stripe.Invoice).attempt_count).toBe(1);
-    const updated = eventsOf(sandbox, from, 'customer.subscription.updated').map((e) => (e.data.object as Stripe.Subscription).status);
+    const failedInvoice = (failed[0] as Stripe.Event).data.object as Stripe.Invoice;
+    expect(failedInvoice.attempt_count).toBe(1);
+    const updated = eventsOf(sandbox, from, 'customer.subscription.updated').map(
+      (e) => (e.data.object as Stripe.Subscription).status,
+    );
     expect(updated).toContain('past_due');
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('past_due');
     // Paying the open invoice with a working card makes it active again.
-    const invoice = (failed[0]?.data.object as Stripe.Invoice).id;
-    await stripe.invoices.pay(invoice, { payment_method: 'pm_card_visa' });
+    await stripe.invoices.pay(failedInvoice.id, { payment_method: 'pm_card_visa' });
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
   });
 });

@@ -19,7 +19,10 @@ async function world(pm: string | null = 'pm_card_visa') {
 }
 
 function types(sandbox: { events(): Stripe.Event[] }, from = 0): string[] {
-  return sandbox.events().slice(from).map((e) => e.type);
+  return sandbox
+    .events()
+    .slice(from)
+    .map((e) => e.type);
 }
 
 function invoiceOf(sub: Stripe.Subscription): Stripe.Invoice {
@@ -51,14 +54,24 @@ describe('customers, products and prices', () => {
   it('creates products and one-time or recurring prices', async () => {
     const { stripe } = setup();
     const product = await stripe.products.create({ name: 'Plan' });
-    const monthly = await stripe.prices.create({ currency: 'gbp', unit_amount: 999, product: product.id, recurring: { interval: 'month' } });
+    const monthly = await stripe.prices.create({
+      currency: 'gbp',
+      unit_amount: 999,
+      product: product.id,
+      recurring: { interval: 'month' },
+    });
     expect(monthly).toMatchObject({ type: 'recurring', unit_amount: 999, recurring: { interval: 'month', interval_count: 1 } });
     const inline = await stripe.prices.create({ currency: 'gbp', unit_amount: 500, product_data: { name: 'Extra' } });
     expect(inline.type).toBe('one_time');
     expect((await stripe.products.retrieve(inline.product as string)).name).toBe('Extra');
     expect((await stripe.prices.list({ product: product.id })).data.map((p) => p.id)).toEqual([monthly.id]);
     const bad = await stripeError(
-      stripe.prices.create({ currency: 'gbp', unit_amount: 1, product: product.id, recurring: { interval: 'fortnight' as 'day' } }),
+      stripe.prices.create({
+        currency: 'gbp',
+        unit_amount: 1,
+        product: product.id,
+        recurring: { interval: 'fortnight' as 'day' },
+      }),
     );
     expect(bad).toMatchObject({ type: 'StripeInvalidRequestError', param: 'recurring[interval]', statusCode: 400 });
   });
@@ -107,7 +120,12 @@ describe('subscriptions with a platform fee', () => {
   // and returns its PaymentIntent's client secret (latest_invoice.confirmation_secret on current API versions).
   it('default_incomplete returns the confirmation secret; confirming the PaymentIntent activates the subscription', async () => {
     const { sandbox, stripe, vendor, customer, product } = await world(null);
-    const price = await stripe.prices.create({ currency: 'gbp', unit_amount: 1500, product: product.id, recurring: { interval: 'month' } });
+    const price = await stripe.prices.create({
+      currency: 'gbp',
+      unit_amount: 1500,
+      product: product.id,
+      recurring: { interval: 'month' },
+    });
     const sub = await stripe.subscriptions.create({
       customer: customer.id,
       items: [{ price: price.id }],
@@ -160,15 +178,26 @@ describe('subscriptions with a platform fee', () => {
   // made on a connected account (or, for destination subscriptions, with transfer_data).
   it('refuses a fee percentage without a connected account, and bad percentages', async () => {
     const { stripe, customer, product } = await world();
-    const items = [{ price_data: { currency: 'gbp', product: product.id, unit_amount: 500, recurring: { interval: 'month' as const } } }];
-    const noDestination = await stripeError(stripe.subscriptions.create({ customer: customer.id, items, application_fee_percent: 10 }));
+    const items = [
+      { price_data: { currency: 'gbp', product: product.id, unit_amount: 500, recurring: { interval: 'month' as const } } },
+    ];
+    const noDestination = await stripeError(
+      stripe.subscriptions.create({ customer: customer.id, items, application_fee_percent: 10 }),
+    );
     expect(noDestination).toMatchObject({ type: 'StripeInvalidRequestError', param: 'application_fee_percent', statusCode: 400 });
     const tooMuch = await stripeError(
-      stripe.subscriptions.create({ customer: customer.id, items, application_fee_percent: 100.5, transfer_data: { destination: 'acct_x' } }),
+      stripe.subscriptions.create({
+        customer: customer.id,
+        items,
+        application_fee_percent: 100.5,
+        transfer_data: { destination: 'acct_x' },
+      }),
     );
     expect(tooMuch).toMatchObject({ param: 'application_fee_percent' });
     const oneTime = await stripe.prices.create({ currency: 'gbp', unit_amount: 500, product: product.id });
-    const notRecurring = await stripeError(stripe.subscriptions.create({ customer: customer.id, items: [{ price: oneTime.id }] }));
+    const notRecurring = await stripeError(
+      stripe.subscriptions.create({ customer: customer.id, items: [{ price: oneTime.id }] }),
+    );
     expect(notRecurring).toMatchObject({ param: 'items[0][price]' });
     expect(notRecurring.message).toContain('type=recurring');
   });

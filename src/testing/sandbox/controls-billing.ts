@@ -29,7 +29,14 @@ function renew(core: SandboxCore, stored: Stored<Stripe.Subscription>, at: numbe
     cancelNow(core, stored, 'cancellation_requested');
     return;
   }
-  const previous: Record<string, unknown> = { items: { data: sub.items.data.map((i) => ({ current_period_end: i.current_period_end, current_period_start: i.current_period_start })) } };
+  const previous: Record<string, unknown> = {
+    items: {
+      data: sub.items.data.map((i) => ({
+        current_period_end: i.current_period_end,
+        current_period_start: i.current_period_start,
+      })),
+    },
+  };
   if (sub.status === 'trialing') {
     previous.status = sub.status;
     sub.status = 'active';

@@ -45,7 +45,7 @@ export function portalHostedPage(core: SandboxCore, method: string, url: URL, fo
   const match = /^\/billing_portal\/session\/(bps_\w+?)_\w+$/.exec(url.pathname);
   if (!match) return undefined;
   const stored = core.state(PORTAL_SESSIONS).get(match[1] as string);
-  if (!stored || !stored.obj.url?.endsWith(url.pathname))
+  if (!stored?.obj.url?.endsWith(url.pathname))
     return html(404, messagePage('Session not found', 'This billing portal session does not exist.'));
   const session = stored.obj;
   const owned = [...core.state(SUBSCRIPTIONS).values()].filter(

@@ -28,7 +28,7 @@ export function defaultPaymentMethod(customer: Stripe.Customer): string | null {
   return typeof pm === 'string' ? pm : null;
 }
 
-function createCustomer(core: SandboxCore, p: Params, account: string): Stripe.Customer {
+export function createCustomer(core: SandboxCore, p: Params, account: string): Stripe.Customer {
   const settings = (p.invoice_settings as Params | undefined) ?? {};
   requireTestPaymentMethod(str(p.payment_method), 'payment_method');
   const pm = requireTestPaymentMethod(str(settings.default_payment_method), 'invoice_settings[default_payment_method]');

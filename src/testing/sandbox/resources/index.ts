@@ -13,6 +13,8 @@ import { refunds } from './refunds.js';
 import { transfers } from './transfers.js';
 import { accountSessions } from './account-sessions.js';
 import { billingPortal } from './billing-portal.js';
+// Registers Checkout's mode=subscription with the Checkout Sessions module.
+import './checkout-subscriptions.js';
 import { customers } from './customers.js';
 import { invoices } from './invoices.js';
 import { paymentMethodDomains } from './payment-method-domains.js';

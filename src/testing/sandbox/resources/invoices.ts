@@ -289,7 +289,10 @@ function updateInvoice(core: SandboxCore, id: string, p: Params, account: string
   if (touchesSplit && invoice.status !== 'draft')
     throw invalidRequest(
       `You can only update the application fee and transfer data of a draft invoice. This invoice is ${invoice.status}.`,
-      { code: 'invoice_not_editable', param: p.application_fee_amount !== undefined ? 'application_fee_amount' : 'transfer_data' },
+      {
+        code: 'invoice_not_editable',
+        param: p.application_fee_amount !== undefined ? 'application_fee_amount' : 'transfer_data',
+      },
     );
   const previous: Record<string, unknown> = {};
   if (p.application_fee_amount !== undefined) {
@@ -300,13 +303,19 @@ function updateInvoice(core: SandboxCore, id: string, p: Params, account: string
         code: 'parameter_invalid_integer',
       });
     if (fee !== null && fee > invoice.amount_due)
-      throw invalidRequest(`The application fee amount (${fee}) cannot be greater than the invoice total (${invoice.amount_due}).`, {
-        param: 'application_fee_amount',
-      });
+      throw invalidRequest(
+        `The application fee amount (${fee}) cannot be greater than the invoice total (${invoice.amount_due}).`,
+        {
+          param: 'application_fee_amount',
+        },
+      );
     if (fee !== null && split.destination === null && account === core.platformId)
-      throw invalidRequest('Can only apply an application_fee_amount on a destination invoice or with the Stripe-Account header.', {
-        param: 'application_fee_amount',
-      });
+      throw invalidRequest(
+        'Can only apply an application_fee_amount on a destination invoice or with the Stripe-Account header.',
+        {
+          param: 'application_fee_amount',
+        },
+      );
     split.feeAmount = fee;
     if (fee === null) split.feePercent = null;
   }
@@ -320,7 +329,8 @@ function updateInvoice(core: SandboxCore, id: string, p: Params, account: string
       throw invalidRequest('transfer_data[amount] must be between 0 and the invoice total.', { param: 'transfer_data[amount]' });
     [split.destination, split.transferAmount] = [destination, amount];
   }
-  if (p.metadata !== undefined) [previous.metadata, invoice.metadata] = [invoice.metadata, mergeMetadata(invoice.metadata ?? {}, p.metadata)];
+  if (p.metadata !== undefined)
+    [previous.metadata, invoice.metadata] = [invoice.metadata, mergeMetadata(invoice.metadata ?? {}, p.metadata)];
   if (p.description !== undefined) [previous.description, invoice.description] = [invoice.description, str(p.description)];
   if (typeof p.auto_advance === 'boolean') [previous.auto_advance, invoice.auto_advance] = [invoice.auto_advance, p.auto_advance];
   core.emit('invoice.updated', invoice, stored.owner, previous);

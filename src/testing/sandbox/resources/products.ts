@@ -41,7 +41,8 @@ function updateProduct(core: SandboxCore, id: string, p: Params, account: string
   if (typeof p.name === 'string') [previous.name, product.name] = [product.name, p.name];
   if (p.description !== undefined) [previous.description, product.description] = [product.description, str(p.description)];
   if (typeof p.active === 'boolean') [previous.active, product.active] = [product.active, p.active];
-  if (p.metadata !== undefined) [previous.metadata, product.metadata] = [product.metadata, mergeMetadata(product.metadata, p.metadata)];
+  if (p.metadata !== undefined)
+    [previous.metadata, product.metadata] = [product.metadata, mergeMetadata(product.metadata, p.metadata)];
   product.updated = core.nowSeconds();
   core.emit('product.updated', product, account, previous);
   return product;

@@ -51,21 +51,28 @@ function percent(value: unknown, param: string): number | null {
   const text = String(value);
   const parsed = Number(text);
   if (!/^\d+(\.\d{1,2})?$/.test(text) || parsed > 100)
-    throw invalidRequest(`Invalid decimal: ${text}. ${param} must be a number between 0 and 100 with at most two decimal places.`, {
-      param,
-    });
+    throw invalidRequest(
+      `Invalid decimal: ${text}. ${param} must be a number between 0 and 100 with at most two decimal places.`,
+      {
+        param,
+      },
+    );
   return parsed;
 }
 
-function priceOfItem(core: SandboxCore, item: Params, i: number, account: string): Stripe.Price {
-  const param = `items[${i}]`;
+/** The recurring price an item names (`price`) or creates (`price_data`); `param` names the item in errors. */
+export function priceOfItem(core: SandboxCore, item: Params, param: string, account: string): Stripe.Price {
   const data = item.price_data as Params | undefined;
   let price: Stripe.Price;
   if (str(item.price)) price = core.state(PRICES).owned(item.price as string, account, 'price', `${param}[price]`).obj;
   else if (data) {
     if (!data.recurring) throw missingParam(`${param}[price_data][recurring]`);
     price = createPrice(core, data, account, `${param}[price_data]`);
-  } else throw invalidRequest(`You must specify either \`price\` or \`price_data\` in ${param}.`, { param, code: 'parameter_missing' });
+  } else
+    throw invalidRequest(`You must specify either \`price\` or \`price_data\` in ${param}.`, {
+      param,
+      code: 'parameter_missing',
+    });
   if (!price.recurring)
     throw invalidRequest(
       'The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.',
@@ -117,7 +124,13 @@ export function openPeriod(
   extra.cycles += 1;
   const trial = sub.trial_end !== null && start < sub.trial_end;
   const items = sub.items.data;
-  const end = trial ? (sub.trial_end as number) : periodEnd(sub.billing_cycle_anchor, items[0]?.price.recurring as Stripe.Price.Recurring, extra.cycles - (sub.trial_end !== null ? 1 : 0));
+  const end = trial
+    ? (sub.trial_end as number)
+    : periodEnd(
+        sub.billing_cycle_anchor,
+        items[0]?.price.recurring as Stripe.Price.Recurring,
+        extra.cycles - (sub.trial_end !== null ? 1 : 0),
+      );
   for (const item of items) [item.current_period_start, item.current_period_end] = [start, end];
   const invoice = createInvoice(core, stored.owner, {
     customer: sub.customer as string,
@@ -135,7 +148,7 @@ export function openPeriod(
   return invoice;
 }
 
-function createSubscription(core: SandboxCore, p: Params, account: string): Stripe.Subscription {
+export function createSubscription(core: SandboxCore, p: Params, account: string): Stripe.Subscription {
   const customer = requireCustomer(core, p.customer as string, account);
   const behavior = str(p.payment_behavior) ?? 'allow_incomplete';
   if (behavior === 'error_if_incomplete' || behavior === 'pending_if_incomplete')
@@ -145,7 +158,7 @@ function createSubscription(core: SandboxCore, p: Params, account: string): Stri
   const itemParams = (p.items as Params[] | undefined) ?? [];
   if (itemParams.length === 0) throw missingParam('items');
   if (itemParams.length > 20) throw invalidRequest('A subscription can have at most 20 items.', { param: 'items' });
-  const prices = itemParams.map((item, i) => priceOfItem(core, item, i, account));
+  const prices = itemParams.map((item, i) => priceOfItem(core, item, `items[${i}]`, account));
   const first = prices[0] as Stripe.Price;
   for (const price of prices) {
     const r = price.recurring as Stripe.Price.Recurring;
@@ -304,8 +317,14 @@ function listSubscriptions(core: SandboxCore, p: Params, account: string): Strip
   const items = [...core.state(SUBSCRIPTIONS).values()]
     .filter((s) => s.owner === account)
     .map((s) => s.obj)
-    .filter((s) => (p.customer == null || s.customer === p.customer) && (p.price == null || s.items.data.some((i) => i.price.id === p.price)))
-    .filter((s) => (status === null ? s.status !== 'canceled' && s.status !== 'incomplete_expired' : status === 'all' || s.status === status));
+    .filter(
+      (s) =>
+        (p.customer == null || s.customer === p.customer) &&
+        (p.price == null || s.items.data.some((i) => i.price.id === p.price)),
+    )
+    .filter((s) =>
+      status === null ? s.status !== 'canceled' && s.status !== 'incomplete_expired' : status === 'all' || s.status === status,
+    );
   return list(items, p, '/v1/subscriptions');
 }
 
@@ -369,7 +388,11 @@ export const subscriptions: ResourceModule = {
       path: '/v1/subscriptions/:id',
       params: { ...EXPAND, invoice_now: 'boolean', prorate: 'boolean', cancellation_details: 'any' },
       handler: (core, { path, account }) =>
-        cancelNow(core, core.state(SUBSCRIPTIONS).owned(path.id as string, account, 'subscription', 'id'), 'cancellation_requested'),
+        cancelNow(
+          core,
+          core.state(SUBSCRIPTIONS).owned(path.id as string, account, 'subscription', 'id'),
+          'cancellation_requested',
+        ),
     },
   ],
 };
