@@ -327,6 +327,10 @@ function updateInvoice(core: SandboxCore, id: string, p: Params, account: string
     const amount = num(transfer.amount);
     if (amount !== null && (amount < 0 || amount > invoice.amount_due))
       throw invalidRequest('transfer_data[amount] must be between 0 and the invoice total.', { param: 'transfer_data[amount]' });
+    if (amount !== null && splitAmounts(split, invoice.amount_due).fee !== null)
+      throw invalidRequest('You cannot pass both application_fee_amount and transfer_data[amount].', {
+        param: 'transfer_data[amount]',
+      });
     [split.destination, split.transferAmount] = [destination, amount];
   }
   if (p.metadata !== undefined)

@@ -171,6 +171,11 @@ export function createSubscription(core: SandboxCore, p: Params, account: string
   const destination = transferData ? (transferData.destination as string) : null;
   const amountPercent = percent(transferData?.amount_percent, 'transfer_data[amount_percent]');
   validateSplit(core, null, 0, destination, account);
+  if (feePercent !== null && amountPercent !== null)
+    throw invalidRequest(
+      'application_fee_percent together with transfer_data[amount_percent] is not simulated by the stripe-marketplace sandbox.',
+      { param: 'transfer_data[amount_percent]' },
+    );
   if (feePercent !== null && destination === null && account === core.platformId)
     throw invalidRequest(
       'The request must be made by a platform account on a connected account (with the Stripe-Account header) or with transfer_data[destination] in order to set an application fee percentage.',
