@@ -33,7 +33,7 @@ describe('the route table', () => {
     );
     expect(error?.statusCode).toBe(404);
     expect(error?.message).toBe(
-      'Unrecognized request URL (GET: /v1/disputes). The stripe-marketplace sandbox simulates accounts, account links, login links, OAuth, PaymentIntents, charges, refunds, transfers, application fees, balances, Checkout Sessions and events.',
+      'Unrecognized request URL (GET: /v1/disputes). The stripe-marketplace sandbox simulates accounts, account links, login links, OAuth, PaymentIntents, charges, refunds, transfers, application fees, balances, Checkout Sessions, events, customers, products, prices, subscriptions, invoices, billing portal sessions, payment method domains and account sessions.',
     );
   });
 
@@ -75,6 +75,6 @@ describe('the route table', () => {
 
     const missing = get(core, table, '/v1/gadgets');
     expect(missing.status).toBe(404);
-    expect((missing.body.error as { message: string }).message).toMatch(/Checkout Sessions, events and widgets\.$/);
+    expect((missing.body.error as { message: string }).message).toMatch(/Checkout Sessions, events, .+ and widgets\.$/);
   });
 });

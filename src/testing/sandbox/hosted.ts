@@ -8,6 +8,7 @@ import { checkoutPage, messagePage, onboardingPage } from './pages.js';
 import { ACCOUNT_LINKS } from './resources/account-links.js';
 import { paySession, SESSION_EXTRA, SESSIONS } from './resources/checkout-sessions.js';
 import { LOGIN_LINKS } from './resources/login-links.js';
+import { portalHostedPage } from './resources/billing-portal.js';
 
 const html = (status: number, body: string) =>
   new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
@@ -33,6 +34,8 @@ export function hostedPage(core: SandboxCore, method: string, url: URL, form: Fo
     link.used = true;
     return html(200, messagePage('Express dashboard', `Signed in to ${link.account}.`));
   }
+  const portal = portalHostedPage(core, method, url, form);
+  if (portal) return portal;
   return html(404, messagePage('Not found', `The sandbox serves nothing at ${url.pathname}.`));
 }
 

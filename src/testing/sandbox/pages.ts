@@ -48,3 +48,26 @@ ${fields.cancelUrl ? `<p><a href="${escapeHtml(fields.cancelUrl)}">Cancel and go
 export function messagePage(title: string, message: string): string {
   return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`);
 }
+
+export function portalPage(fields: {
+  customer: string;
+  subscriptions: { id: string; description: string; status: string; cancelable: boolean }[];
+  action: string;
+  returnUrl: string | null;
+}): string {
+  const rows = fields.subscriptions
+    .map(
+      (s) =>
+        `<li><code>${escapeHtml(s.id)}</code> ${escapeHtml(s.description)}: ${escapeHtml(s.status)}${
+          s.cancelable
+            ? ` <form method="post" action="${escapeHtml(fields.action)}"><input type="hidden" name="subscription" value="${escapeHtml(s.id)}"><button name="action" value="cancel" type="submit">Cancel at period end</button></form>`
+            : ''
+        }</li>`,
+    )
+    .join('');
+  return page(
+    'Billing',
+    `<h1>Your subscriptions</h1><p>Customer <code>${escapeHtml(fields.customer)}</code>.</p><ul>${rows || '<li>No subscriptions.</li>'}</ul>
+${fields.returnUrl ? `<p><a href="${escapeHtml(fields.returnUrl)}">Return</a></p>` : ''}`,
+  );
+}

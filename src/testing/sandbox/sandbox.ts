@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { completeOnboarding, createOAuthCode, payCheckoutSession } from './controls.js';
+import { advanceBilling } from './controls-billing.js';
 import { SandboxCore } from './core/core.js';
 import { dispatch } from './core/dispatch.js';
 import { RouteTable } from './core/routes.js';
@@ -38,9 +39,13 @@ export class Sandbox {
     return this.core.nowMs();
   }
 
-  /** Moves the sandbox's clock forward, for example past an account link's expiry. */
+  /**
+   * Moves the sandbox's clock forward, for example past an account link's expiry. Billing runs what fell due on the
+   * way: subscription renewals (a draft invoice, finalized and charged an hour later), cancellations at period end.
+   */
   advanceTime(ms: number): void {
     this.core.advanceTime(ms);
+    advanceBilling(this.core);
   }
 
   /** The origin that hosted-page URLs start with. */

@@ -28,6 +28,12 @@ export interface SessionExtra {
 
 export const SESSION_EXTRA = defineState('checkout_session_extra', () => new Map<string, SessionExtra>());
 
+/** `mode=subscription`, served by the billing modules (`checkout-subscriptions.ts` fills these in). */
+export const SUBSCRIPTION_MODE: {
+  create?: (core: SandboxCore, p: Params, requester: string) => Stripe.Checkout.Session;
+  pay?: (core: SandboxCore, stored: Stored<Stripe.Checkout.Session>, paymentMethod: string) => void;
+} = {};
+
 function lineItemsOf(p: Params): { lineItems: SessionExtra['lineItems']; currency: string } {
   const items = (p.line_items as Params[] | undefined) ?? [];
   if (items.length === 0) throw missingParam('line_items');
@@ -62,6 +68,7 @@ function lineItemsOf(p: Params): { lineItems: SessionExtra['lineItems']; currenc
 }
 
 function createSession(core: SandboxCore, p: Params, requester: string): Stripe.Checkout.Session {
+  if (p.mode === 'subscription' && SUBSCRIPTION_MODE.create) return SUBSCRIPTION_MODE.create(core, p, requester);
   if (p.mode !== 'payment') {
     throw invalidRequest(`mode=${String(p.mode)} is not simulated by the stripe-marketplace sandbox; use mode=payment.`, {
       param: 'mode',
@@ -112,6 +119,10 @@ export function paySession(
     throw invalidRequest(`This Checkout Session is ${session.status} and can no longer be paid.`, {
       code: 'checkout_session_unexpected_state',
     });
+  if (session.mode === 'subscription' && SUBSCRIPTION_MODE.pay) {
+    SUBSCRIPTION_MODE.pay(core, stored, paymentMethod);
+    return completeSession(core, stored);
+  }
   const data = (core.state(SESSION_EXTRA).get(session.id) as SessionExtra).intentData;
   const intents = core.state(INTENTS);
   let intent = typeof session.payment_intent === 'string' ? intents.get(session.payment_intent) : undefined;
@@ -136,6 +147,12 @@ export function paySession(
     session.payment_intent = created.id;
   }
   confirm(core, intent, { payment_method: paymentMethod, __hosted: true });
+  return completeSession(core, stored);
+}
+
+/** Marks a paid session complete and emits `checkout.session.completed`. */
+function completeSession(core: SandboxCore, stored: Stored<Stripe.Checkout.Session>): Stripe.Checkout.Session {
+  const session = stored.obj;
   session.status = 'complete';
   session.payment_status = 'paid';
   session.url = null;
@@ -184,6 +201,7 @@ const SESSION_CREATE: SpecObject = {
         product: 'string',
         product_data: { name: 'string!', description: 'string', images: 'strings', metadata: 'metadata' },
         tax_behavior: 'enum:exclusive|inclusive|unspecified',
+        recurring: { interval: 'enum:day|week|month|year!', interval_count: 'integer' },
       },
     },
   ],
@@ -209,6 +227,14 @@ const SESSION_CREATE: SpecObject = {
   },
   excluded_payment_method_types: 'strings',
   payment_method_types: 'strings',
+  customer: 'string',
+  subscription_data: {
+    application_fee_percent: 'any',
+    transfer_data: { destination: 'string!', amount_percent: 'any' },
+    trial_period_days: 'integer',
+    metadata: 'metadata',
+    description: 'string',
+  },
 };
 
 export const checkoutSessions: ResourceModule = {

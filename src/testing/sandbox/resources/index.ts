@@ -11,6 +11,16 @@ import { oauth } from './oauth.js';
 import { paymentIntents } from './payment-intents.js';
 import { refunds } from './refunds.js';
 import { transfers } from './transfers.js';
+import { accountSessions } from './account-sessions.js';
+import { billingPortal } from './billing-portal.js';
+// Registers Checkout's mode=subscription with the Checkout Sessions module.
+import './checkout-subscriptions.js';
+import { customers } from './customers.js';
+import { invoices } from './invoices.js';
+import { paymentMethodDomains } from './payment-method-domains.js';
+import { prices } from './prices.js';
+import { products } from './products.js';
+import { subscriptions } from './subscriptions.js';
 
 /**
  * Every resource the sandbox serves, in the order the "Unrecognized request URL" error lists them. Adding a resource
@@ -29,4 +39,12 @@ export const RESOURCES: readonly ResourceModule[] = [
   balance,
   checkoutSessions,
   events,
+  customers,
+  products,
+  prices,
+  subscriptions,
+  invoices,
+  billingPortal,
+  paymentMethodDomains,
+  accountSessions,
 ];

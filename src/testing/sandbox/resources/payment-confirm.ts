@@ -10,6 +10,9 @@ import { FEES } from './application-fees.js';
 import { CHARGE_META, CHARGES, type ChargeMeta } from './charges.js';
 import { moveToConnected } from './transfers.js';
 
+/** Called after a PaymentIntent succeeds (an invoice's PaymentIntent pays its invoice). */
+export const INTENT_SUCCEEDED_HOOKS: ((core: SandboxCore, intent: Stored<Stripe.PaymentIntent>) => void)[] = [];
+
 /**
  * Confirms a PaymentIntent with its payment method: a declined test card leaves a failed charge and throws the card
  * error; any other creates the charge, the transfer of a destination charge and the application fee.
@@ -42,6 +45,7 @@ export function confirm(core: SandboxCore, stored: Stored<Stripe.PaymentIntent>,
   intent.payment_method = paymentMethod;
   if (outcome.decline) return decline(core, stored, paymentMethod, outcome.card, outcome.decline);
   succeed(core, stored, paymentMethod, outcome.card, stored.owner);
+  for (const hook of INTENT_SUCCEEDED_HOOKS) hook(core, stored);
   return intent;
 }
 

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { readyAccount, setup, stripeError } from './helpers.js';
+
+describe('payment method domains', () => {
+  // https://docs.stripe.com/api/payment_method_domains/create and https://docs.stripe.com/payments/payment-methods/pmd-registration:
+  // a domain is registered on the platform, or on a connected account with the Stripe-Account header.
+  it('registers a domain on the platform and on a connected account, each seeing only its own', async () => {
+    const { sandbox, stripe } = setup();
+    const vendor = await readyAccount(sandbox, stripe);
+    const platform = await stripe.paymentMethodDomains.create({ domain_name: 'shop.example.com' });
+    expect(platform).toMatchObject({
+      object: 'payment_method_domain',
+      domain_name: 'shop.example.com',
+      enabled: true,
+      apple_pay: { status: 'active' },
+      google_pay: { status: 'active' },
+    });
+    expect(platform.id).toMatch(/^pmd_/);
+    const own = await stripe.paymentMethodDomains.create({ domain_name: 'vendor.example.com' }, { stripeAccount: vendor });
+    expect((await stripe.paymentMethodDomains.list()).data.map((d) => d.id)).toEqual([platform.id]);
+    expect((await stripe.paymentMethodDomains.list({}, { stripeAccount: vendor })).data.map((d) => d.id)).toEqual([own.id]);
+    const crossed = await stripeError(stripe.paymentMethodDomains.retrieve(own.id));
+    expect(crossed).toMatchObject({ code: 'resource_missing', statusCode: 404 });
+
+    const disabled = await stripe.paymentMethodDomains.update(platform.id, { enabled: false });
+    expect(disabled.enabled).toBe(false);
+    expect((await stripe.paymentMethodDomains.list({ enabled: false })).data).toHaveLength(1);
+    expect((await stripe.paymentMethodDomains.validate(own.id, {}, { stripeAccount: vendor })).apple_pay.status).toBe('active');
+  });
+
+  it('refuses a URL where a domain name is expected', async () => {
+    const { stripe } = setup();
+    const error = await stripeError(stripe.paymentMethodDomains.create({ domain_name: 'https://shop.example.com/pay' }));
+    expect(error).toMatchObject({ type: 'StripeInvalidRequestError', param: 'domain_name', statusCode: 400 });
+  });
+});
+
+describe('account sessions', () => {
+  // https://docs.stripe.com/api/account_sessions/create: components by name, each with `enabled`.
+  it('returns a client secret and an expiry for a connected account', async () => {
+    const now = Date.UTC(2026, 5, 1);
+    const { sandbox, stripe } = setup({ now: () => now });
+    const vendor = await readyAccount(sandbox, stripe);
+    const session = await stripe.accountSessions.create({
+      account: vendor,
+      components: { account_onboarding: { enabled: true }, payouts: { enabled: true, features: { instant_payouts: false } } },
+    });
+    expect(session).toMatchObject({ object: 'account_session', account: vendor, livemode: false });
+    expect(session.client_secret).toMatch(/^accs_secret__/);
+    expect(session.expires_at).toBeGreaterThan(now / 1000);
+    expect(session.components.account_onboarding.enabled).toBe(true);
+    expect(session.components.payments.enabled).toBe(false);
+  });
+
+  it('refuses an unknown component, a missing account and a missing components hash', async () => {
+    const { sandbox, stripe } = setup();
+    const vendor = await readyAccount(sandbox, stripe);
+    const unknown = await stripeError(
+      stripe.accountSessions.create({ account: vendor, components: { onboarding: { enabled: true } } as never }),
+    );
+    expect(unknown).toMatchObject({ code: 'parameter_unknown', param: 'components[onboarding]', statusCode: 400 });
+    const missing = await stripeError(
+      stripe.accountSessions.create({ account: 'acct_missing', components: { payments: { enabled: true } } }),
+    );
+    expect(missing).toMatchObject({ code: 'resource_missing', param: 'account' });
+    const noComponents = await stripeError(stripe.accountSessions.create({ account: vendor } as never));
+    expect(noComponents).toMatchObject({ code: 'parameter_missing', param: 'components' });
+  });
+});
+
+describe('billing portal sessions', () => {
+  // https://docs.stripe.com/api/customer_portal/sessions/create
+  it('returns a URL the sandbox serves, where the customer cancels at period end', async () => {
+    const { sandbox, stripe } = setup();
+    const vendor = await readyAccount(sandbox, stripe);
+    const customer = await stripe.customers.create({ invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const product = await stripe.products.create({ name: 'Pass' });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price_data: { currency: 'gbp', product: product.id, unit_amount: 900, recurring: { interval: 'month' } } }],
+      transfer_data: { destination: vendor },
+    });
+    const session = await stripe.billingPortal.sessions.create({
+      customer: customer.id,
+      return_url: 'https://shop.example/account',
+    });
+    expect(session).toMatchObject({
+      object: 'billing_portal.session',
+      customer: customer.id,
+      return_url: 'https://shop.example/account',
+    });
+    const page = await sandbox.fetch(new Request(session.url));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(sub.id);
+    expect(html).toContain('https://shop.example/account');
+    const form = new URLSearchParams({ action: 'cancel', subscription: sub.id });
+    const posted = await sandbox.fetch(new Request(session.url, { method: 'POST', body: form }));
+    expect(posted.status).toBe(200);
+    expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
+    const last = sandbox.events().at(-1);
+    expect(last?.type).toBe('customer.subscription.updated');
+
+    const unknown = await sandbox.fetch(new Request(session.url.replace(/_\w+$/, '_nope')));
+    expect(unknown.status).toBe(404);
+    const noCustomer = await stripeError(stripe.billingPortal.sessions.create({ customer: 'cus_missing' }));
+    expect(noCustomer).toMatchObject({ code: 'resource_missing', param: 'customer' });
+  });
+});
