@@ -11,7 +11,7 @@ describe('payment_method_types', () => {
   it('before 2026-09-30 it turns automatic payment methods off: no return_url, and a decline is a 402 card error (https://docs.stripe.com/api/payment_intents/create#create_payment_intent-payment_method_types)', async () => {
     const { stripe } = setup();
     const intent = await stripe.paymentIntents.create(
-      { amount: 2000, currency: 'gbp', payment_method_types: ['card'] },
+      { amount: 2000, currency: 'gbp', payment_method_types: ['card'] } as Stripe.PaymentIntentCreateParams,
       { apiVersion: OLDER },
     );
     expect(intent.automatic_payment_methods).toBeNull();
@@ -19,7 +19,7 @@ describe('payment_method_types', () => {
     const paid = await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' }, { apiVersion: OLDER });
     expect(paid.status).toBe('succeeded');
     const other = await stripe.paymentIntents.create(
-      { amount: 2000, currency: 'gbp', payment_method_types: ['card'] },
+      { amount: 2000, currency: 'gbp', payment_method_types: ['card'] } as Stripe.PaymentIntentCreateParams,
       { apiVersion: OLDER },
     );
     const declined = await stripeError(

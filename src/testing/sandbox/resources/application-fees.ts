@@ -3,11 +3,11 @@ import type { SandboxCore } from '../core/core.js';
 import { list } from '../core/list.js';
 import { EXPAND, LIST, listRoute, retrieveRoute, type ResourceModule } from '../core/routes.js';
 import { defineStore } from '../core/store.js';
-import { meta, mergeMetadata, num } from '../core/util.js';
+import { meta, mergeMetadata } from '../core/util.js';
 import { invalidRequest, noSuch } from '../errors.js';
 import { newFeeRefund } from '../objects.js';
 import type { Params, SpecObject } from '../params.js';
-import { displayAmount } from '../rules/money.js';
+import { displayAmount, partialAmount } from '../rules/money.js';
 
 /** Application fees, owned by the platform that collects them. */
 export const FEES = defineStore<Stripe.ApplicationFee>('application_fees');
@@ -54,18 +54,12 @@ function createFeeRefund(core: SandboxCore, id: string, p: Params, requester: st
   const fee = core.state(FEES).owned(id, requester, 'application fee', 'id').obj;
   const left = fee.amount - fee.amount_refunded;
   if (left === 0) throw invalidRequest(`Application fee ${id} has already been refunded.`, { code: 'charge_already_refunded' });
-  const amount = num(p.amount) ?? left;
-  if (amount < 1)
-    throw invalidRequest('This value must be greater than or equal to 1.', {
-      param: 'amount',
-      code: 'parameter_invalid_integer',
-    });
-  if (amount > left) {
-    throw invalidRequest(
-      `Refund amount (${displayAmount(amount, fee.currency)}) is greater than the amount left on the application fee (${displayAmount(left, fee.currency)}).`,
-      { param: 'amount' },
-    );
-  }
+  const amount = partialAmount(
+    p.amount,
+    left,
+    (a) =>
+      `Refund amount (${displayAmount(a, fee.currency)}) is greater than the amount left on the application fee (${displayAmount(left, fee.currency)}).`,
+  );
   return refundFee(core, fee, amount, meta(p.metadata));
 }
 

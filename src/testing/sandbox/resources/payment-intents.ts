@@ -11,7 +11,7 @@ import { newPaymentIntent } from '../objects.js';
 import type { Params, SpecObject } from '../params.js';
 import { requireTransferDestination } from './accounts.js';
 import { confirm } from './payment-confirm.js';
-import { currencyRules, displayAmount, MAX_CHARGE_AMOUNT } from '../rules/money.js';
+import { currencyRules, displayAmount, MAX_CHARGE_AMOUNT, requirePositive } from '../rules/money.js';
 
 /** From this API version on, `payment_method_types` is no longer writable. */
 const PAYMENT_METHOD_TYPES_REMOVED = '2026-09-30';
@@ -47,8 +47,7 @@ export function validateAmount(amount: number, currency: string, param = 'amount
     throw invalidRequest(`Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, ...`, {
       param: 'currency',
     });
-  if (amount < 1)
-    throw invalidRequest('This value must be greater than or equal to 1.', { param, code: 'parameter_invalid_integer' });
+  requirePositive(amount, param);
   if (amount > MAX_CHARGE_AMOUNT)
     throw invalidRequest('Amount must be no more than 99,999,999', { param, code: 'amount_too_large' });
   if (info.minimum !== undefined && amount < info.minimum) {

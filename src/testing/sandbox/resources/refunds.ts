@@ -3,7 +3,7 @@ import type { SandboxCore } from '../core/core.js';
 import { nextShare } from '../core/ledger.js';
 import { EXPAND, listRoute, retrieveRoute, type ResourceModule } from '../core/routes.js';
 import type { Stored } from '../core/store.js';
-import { meta, mergeMetadata, num, str } from '../core/util.js';
+import { meta, mergeMetadata, str } from '../core/util.js';
 import { invalidRequest } from '../errors.js';
 import { newRefund } from '../objects.js';
 import type { Params, SpecObject } from '../params.js';
@@ -11,7 +11,7 @@ import { FEES, refundFee } from './application-fees.js';
 import { CHARGE_META, CHARGES, type ChargeMeta, REFUNDS } from './charges.js';
 import { INTENTS } from './payment-intents.js';
 import { reverse, TRANSFERS } from './transfers.js';
-import { displayAmount } from '../rules/money.js';
+import { displayAmount, partialAmount } from '../rules/money.js';
 
 export { REFUNDS };
 
@@ -46,18 +46,12 @@ function refundableCharge(core: SandboxCore, p: Params, requester: string): Stri
 function createRefund(core: SandboxCore, p: Params, requester: string): Stripe.Refund {
   const charge = refundableCharge(core, p, requester);
   const remaining = charge.amount - charge.amount_refunded;
-  const amount = num(p.amount) ?? remaining;
-  if (amount < 1)
-    throw invalidRequest('This value must be greater than or equal to 1.', {
-      param: 'amount',
-      code: 'parameter_invalid_integer',
-    });
-  if (amount > remaining) {
-    throw invalidRequest(
-      `Refund amount (${displayAmount(amount, charge.currency)}) is greater than unrefunded amount on charge (${displayAmount(remaining, charge.currency)})`,
-      { param: 'amount' },
-    );
-  }
+  const amount = partialAmount(
+    p.amount,
+    remaining,
+    (a) =>
+      `Refund amount (${displayAmount(a, charge.currency)}) is greater than unrefunded amount on charge (${displayAmount(remaining, charge.currency)})`,
+  );
   const info = core.state(CHARGE_META).get(charge.id) as ChargeMeta;
   const reverseTransfer = p.reverse_transfer === true;
   const refundsFee = p.refund_application_fee === true;

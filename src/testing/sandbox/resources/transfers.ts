@@ -3,14 +3,14 @@ import type { SandboxCore } from '../core/core.js';
 import { list } from '../core/list.js';
 import { EXPAND, LIST, listRoute, retrieveRoute, type ResourceModule } from '../core/routes.js';
 import { defineStore, type Stored } from '../core/store.js';
-import { clone, meta, mergeMetadata, num, str } from '../core/util.js';
+import { clone, meta, mergeMetadata, str } from '../core/util.js';
 import { invalidRequest, noSuch } from '../errors.js';
 import { newCharge, newRefund, newTransfer, newTransferReversal } from '../objects.js';
 import type { Params, SpecObject } from '../params.js';
 import { requireTransferDestination } from './accounts.js';
 import { FEES, refundFee } from './application-fees.js';
 import { CHARGE_META, CHARGES, REFUNDS } from './charges.js';
-import { currencyRules, displayAmount, proportionHalfUp } from '../rules/money.js';
+import { currencyRules, displayAmount, partialAmount, proportionHalfUp, requirePositive } from '../rules/money.js';
 
 /** Transfers, owned by the account they leave (the platform). */
 export const TRANSFERS = defineStore<Stripe.Transfer>('transfers');
@@ -193,11 +193,7 @@ function createTransfer(core: SandboxCore, p: Params, requester: string): Stripe
   const amount = p.amount as number;
   const currency = (p.currency as string).toLowerCase();
   if (!currencyRules(currency)) throw invalidRequest(`Invalid currency: ${currency}.`, { param: 'currency' });
-  if (amount < 1)
-    throw invalidRequest('This value must be greater than or equal to 1.', {
-      param: 'amount',
-      code: 'parameter_invalid_integer',
-    });
+  requirePositive(amount);
   const destination = p.destination as string;
   requireTransferDestination(core, destination, 'destination');
   const source = str(p.source_transaction);
@@ -249,18 +245,13 @@ function createReversal(core: SandboxCore, transferId: string, p: Params, reques
   const remaining = stored.obj.amount - stored.obj.amount_reversed;
   if (remaining === 0)
     throw invalidRequest(`Transfer ${transferId} has already been fully reversed.`, { code: 'transfer_already_reversed' });
-  const amount = num(p.amount) ?? remaining;
-  if (amount < 1)
-    throw invalidRequest('This value must be greater than or equal to 1.', {
-      param: 'amount',
-      code: 'parameter_invalid_integer',
-    });
-  if (amount > remaining) {
-    throw invalidRequest(
-      `Reversal amount (${displayAmount(amount, stored.obj.currency)}) is greater than the amount left on the transfer (${displayAmount(remaining, stored.obj.currency)}).`,
-      { param: 'amount' },
-    );
-  }
+  const currency = stored.obj.currency;
+  const amount = partialAmount(
+    p.amount,
+    remaining,
+    (a) =>
+      `Reversal amount (${displayAmount(a, currency)}) is greater than the amount left on the transfer (${displayAmount(remaining, currency)}).`,
+  );
   const destination = stored.obj.destination as string;
   if (!isDestinationChargeTransfer(core, stored.obj) && core.ledger.available(destination, stored.obj.currency) < amount) {
     throw invalidRequest(`Insufficient funds in the connected account ${destination} to reverse this transfer.`, {

@@ -3,6 +3,8 @@
  * with the library's money core: a simulator that reads the library's tables can never catch the library's mistakes.
  */
 
+import { invalidRequest } from '../errors.js';
+
 /** Stripe's rules for one presentment currency. */
 export interface SandboxCurrency {
   /** Digits after the decimal point in API amounts. */
@@ -94,4 +96,21 @@ export function proportionHalfUp(total: number, numerator: number, denominator: 
   const d = BigInt(denominator);
   const quotient = product / d;
   return Number(2n * (product % d) >= d ? quotient + 1n : quotient);
+}
+
+/** Stripe's answer to an amount below 1 (a refund, a reversal, a transfer, a fee refund). */
+export function requirePositive(amount: number, param = 'amount'): void {
+  if (amount < 1)
+    throw invalidRequest('This value must be greater than or equal to 1.', { param, code: 'parameter_invalid_integer' });
+}
+
+/**
+ * The amount of a partial operation on something with `left` remaining: `requested`, or all that is left when it is
+ * omitted; at least 1 and at most `left`, else Stripe's error naming `amount` with `tooLarge`'s message.
+ */
+export function partialAmount(requested: unknown, left: number, tooLarge: (amount: number) => string): number {
+  const amount = typeof requested === 'number' ? requested : left;
+  requirePositive(amount);
+  if (amount > left) throw invalidRequest(tooLarge(amount), { param: 'amount' });
+  return amount;
 }
