@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { packTarball, readPackage, root } from '../scripts/lib/package.mjs';
 import { benchCheckout } from './checkout.mjs';
 import { benchImportCost } from './import-cost.mjs';
+import { benchSandboxFlow } from './sandbox-flow.mjs';
 import { benchWebhook } from './webhook.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -42,7 +43,7 @@ const machine = {
 };
 
 const results = [];
-for (const bench of [benchWebhook, benchCheckout, benchImportCost, tarballSize]) {
+for (const bench of [benchWebhook, benchCheckout, benchImportCost, tarballSize, benchSandboxFlow]) {
   const result = await bench();
   const mark = result.met === null ? '' : result.met ? ' ✓' : ' ✗ target missed';
   console.log(`${result.name}: ${result.display ?? 'n/a'} (target ${result.target})${mark}\n  ${result.detail}`);

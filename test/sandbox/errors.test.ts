@@ -157,7 +157,10 @@ describe('error shapes match Stripe’s documented ones', () => {
     const pinned = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp&payment_method_types[0]=card', {
       'stripe-version': '2026-10-28.endive',
     });
-    expectDocumentedShape(pinned, 400, 'invalid_request_error', { code: 'parameter_unknown', param: 'payment_method_types' });
+    expectDocumentedShape(pinned, 400, 'invalid_request_error', {
+      code: 'payment_method_types_no_longer_supported',
+      param: 'payment_method_types',
+    });
     const session = await call(sandbox, 'POST', '/v1/checkout/sessions', 'mode=payment&payment_method_types[0]=card');
     expect(session.error.param).toBe('payment_method_types');
     const older = await call(sandbox, 'POST', '/v1/payment_intents', 'amount=2000&currency=gbp&payment_method_types[0]=card', {

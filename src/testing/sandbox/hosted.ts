@@ -1,4 +1,3 @@
-import { formatAmount } from '../../core/money/currencies.js';
 import { TEST_CARD_NUMBERS } from './cards.js';
 import { completeOnboarding } from './controls.js';
 import type { SandboxCore } from './core/core.js';
@@ -9,6 +8,7 @@ import { ACCOUNT_LINKS } from './resources/account-links.js';
 import { paySession, SESSION_EXTRA, SESSIONS } from './resources/checkout-sessions.js';
 import { LOGIN_LINKS } from './resources/login-links.js';
 import { portalHostedPage } from './resources/billing-portal.js';
+import { displayAmount } from './rules/money.js';
 
 const html = (status: number, body: string) =>
   new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
@@ -81,11 +81,11 @@ function checkout(
       status,
       checkoutPage({
         sessionId: session.id,
-        amount: formatAmount(session.amount_total ?? 0, session.currency ?? 'usd'),
+        amount: displayAmount(session.amount_total ?? 0, session.currency ?? 'usd'),
         items: (core.state(SESSION_EXTRA).get(session.id)?.lineItems ?? []).map((i) => ({
           name: i.name,
           quantity: i.quantity,
-          amount: formatAmount(i.unitAmount * i.quantity, session.currency ?? 'usd'),
+          amount: displayAmount(i.unitAmount * i.quantity, session.currency ?? 'usd'),
         })),
         action: url.pathname,
         cancelUrl: session.cancel_url ? `${url.pathname}/cancel` : null,

@@ -223,7 +223,6 @@ export function newCharge(fields: {
     receipt_number: null,
     receipt_url: null,
     refunded: false,
-    refunds: empty(`/v1/charges/${fields.id}/refunds`),
     review: null,
     shipping: null,
     source: null,

@@ -126,28 +126,29 @@ function route(core: SandboxCore, table: RouteTable, ctx: RequestContext, raw: F
   const params = RouteTable.check(found, core, raw);
   const result = found.handler(core, { account: ctx.account, params, path });
   if (found.expand === false) return result;
-  return expand(core, table, clone(result), raw.expand);
+  return expand(core, table, clone(result), raw.expand, ctx.account);
 }
 
 /** Replaces the ids at each `expand[]` path (`a.b`, `data.a` in lists) with the objects they name. */
-function expand(core: SandboxCore, table: RouteTable, value: unknown, paths: unknown): unknown {
+function expand(core: SandboxCore, table: RouteTable, value: unknown, paths: unknown, account: string): unknown {
   const list = Array.isArray(paths) ? (paths as string[]) : typeof paths === 'string' ? [paths] : [];
-  for (const path of list) expandPath(core, table, value, path.split('.'));
+  for (const path of list) expandPath(core, table, value, path.split('.'), account);
   return value;
 }
 
-function expandPath(core: SandboxCore, table: RouteTable, value: unknown, segments: string[]): void {
+/** Expands only objects the requesting `account` can see (https://docs.stripe.com/expand). */
+function expandPath(core: SandboxCore, table: RouteTable, value: unknown, segments: string[], account: string): void {
   if (!value || typeof value !== 'object' || segments.length === 0) return;
   const [head, ...rest] = segments as [string, ...string[]];
   const obj = value as Record<string, unknown>;
   if (head === 'data' && Array.isArray(obj.data)) {
-    for (const item of obj.data) expandPath(core, table, item, rest);
+    for (const item of obj.data) expandPath(core, table, item, rest, account);
     return;
   }
   const field = obj[head];
   if (typeof field === 'string') {
-    const found = table.lookup(core, field);
+    const found = table.lookup(core, field, account);
     if (found) obj[head] = clone(found);
   }
-  if (rest.length > 0) expandPath(core, table, obj[head], rest);
+  if (rest.length > 0) expandPath(core, table, obj[head], rest, account);
 }

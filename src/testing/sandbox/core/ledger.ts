@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { divideAndRound } from '../../../core/money/commission.js';
 import { newBalanceTransaction } from '../objects.js';
+import { proportionHalfUp } from '../rules/money.js';
 import { defineStore, type Store } from './store.js';
 
 /** Every balance transaction, owned by the account whose balance it moves. */
@@ -77,7 +77,7 @@ export class Ledger {
   /** Stripe's processing fee on a payment of `amount`: basis points rounded half up, plus the fixed part. */
   processingFee(amount: number): number {
     if (this.feeBasisPoints === 0 && this.feeFixed === 0) return 0;
-    return Number(divideAndRound(BigInt(amount) * BigInt(this.feeBasisPoints), 10_000n, 'half_up')) + this.feeFixed;
+    return proportionHalfUp(amount, this.feeBasisPoints, 10_000) + this.feeFixed;
   }
 }
 
@@ -93,6 +93,6 @@ export function nextShare(
   refundedAfter: number,
   chargeAmount: number,
 ): number {
-  const share = Number(divideAndRound(BigInt(total) * BigInt(refundedAfter), BigInt(chargeAmount), 'half_up'));
+  const share = proportionHalfUp(total, refundedAfter, chargeAmount);
   return Math.min(share - returnedByRefunds, left);
 }

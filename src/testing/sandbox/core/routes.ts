@@ -94,12 +94,15 @@ export class RouteTable {
     return undefined;
   }
 
-  /** The object with this id in any resource's stores. */
-  lookup(core: SandboxCore, id: string): unknown {
+  /**
+   * The object with this id in any resource's stores, when `account` may see it: it owns the object, or the object is
+   * `account` itself. Without `account`, any owner's object.
+   */
+  lookup(core: SandboxCore, id: string, account?: string): unknown {
     for (const m of this.modules) {
       for (const key of m.objects ?? []) {
         const found = core.state(key).get(id);
-        if (found) return found.obj;
+        if (found) return account === undefined || found.owner === account || id === account ? found.obj : undefined;
       }
     }
     return undefined;

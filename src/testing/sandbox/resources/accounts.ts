@@ -151,24 +151,66 @@ function updateAccount(core: SandboxCore, id: string, p: Params): Stripe.Account
     previous.business_profile = clone(account.business_profile);
     account.business_profile = businessProfile(p.business_profile as Params, account.business_profile);
   }
-  if (p.capabilities !== undefined) {
-    previous.capabilities = clone(account.capabilities);
-    const caps = (account.capabilities ?? {}) as Record<string, string>;
-    for (const [name, value] of Object.entries(p.capabilities as Record<string, Params>)) {
-      if (value.requested === true && !caps[name]) caps[name] = account.details_submitted ? 'active' : 'inactive';
-      if (value.requested === false) delete caps[name];
-    }
-    account.capabilities = caps as Stripe.Account.Capabilities;
-  }
+  if (p.capabilities !== undefined) requestCapabilities(core, account, p.capabilities as Record<string, Params>, previous);
   if (Object.keys(previous).length > 0) core.emit('account.updated', account, account.id, previous);
   return account;
 }
 
+/**
+ * Capabilities requested or unrequested after creation. A capability requested on an onboarded account goes through
+ * `capability.updated` (inactive, then active, as its requirements are already met), and `charges_enabled` follows
+ * `card_payments`. Source: https://docs.stripe.com/connect/account-capabilities#requesting-unrequesting.
+ */
+function requestCapabilities(
+  core: SandboxCore,
+  account: Stripe.Account,
+  requested: Record<string, Params>,
+  previous: Record<string, unknown>,
+): void {
+  const before = clone(account.capabilities);
+  const caps = (account.capabilities ?? {}) as Record<string, string>;
+  const changed: [string, string | undefined][] = [];
+  for (const [name, value] of Object.entries(requested)) {
+    if (value.requested === true && !caps[name]) {
+      caps[name] = account.details_submitted ? 'active' : 'inactive';
+      changed.push([name, undefined]);
+    }
+    if (value.requested === false && caps[name]) {
+      changed.push([name, caps[name]]);
+      delete caps[name];
+    }
+  }
+  account.capabilities = caps as Stripe.Account.Capabilities;
+  if (changed.length === 0) return;
+  previous.capabilities = before;
+  const chargesEnabled = caps.card_payments === 'active';
+  if (account.charges_enabled !== chargesEnabled) {
+    previous.charges_enabled = account.charges_enabled;
+    account.charges_enabled = chargesEnabled;
+  }
+  for (const [name, was] of changed) {
+    const capability = capabilityObject(account, name);
+    if (was === undefined) {
+      capability.requested_at = core.nowSeconds();
+      core.emit('capability.updated', capability, account.id, { requested: false, requested_at: null, status: 'unrequested' });
+    } else {
+      Object.assign(capability, { requested: false, requested_at: null, status: 'unrequested' });
+      core.emit('capability.updated', capability, account.id, { requested: true, status: was });
+    }
+  }
+}
+
+/**
+ * Deleting a connected account disconnects it from the platform, which Stripe reports to the platform as
+ * `account.application.deauthorized` (a Connect event carrying the account's id). Source:
+ * https://docs.stripe.com/api/events/types#event_types-account.application.deauthorized.
+ */
 function deleteAccount(core: SandboxCore, id: string): Stripe.DeletedAccount {
   requireAccount(core, id);
   const balance = [...core.ledger.totals(id).values()].reduce((s, net) => s + net, 0);
   if (balance !== 0) throw invalidRequest('This account cannot be deleted: its balance is not zero.', { param: 'account' });
   core.accounts.delete(id);
+  core.emit('account.application.deauthorized', { id: 'ca_sandbox', object: 'application', name: null } as { id: string }, id);
   return { id, object: 'account', deleted: true };
 }
 
@@ -310,6 +352,6 @@ export const accounts: ResourceModule = {
       params: null,
       handler: (core, { path }) => deleteAccount(core, path.id as string),
     },
-    { method: 'GET', path: '/v1/account', params: null, handler: (core, { account }) => requireAccount(core, account) },
+    { method: 'GET', path: '/v1/account', params: EXPAND, handler: (core, { account }) => requireAccount(core, account) },
   ],
 };

@@ -35,7 +35,10 @@ export function confirm(core: SandboxCore, stored: Stored<Stripe.PaymentIntent>,
   if (!outcome)
     throw invalidRequest(`No such PaymentMethod: '${paymentMethod}'`, { param: 'payment_method', code: 'resource_missing' });
   const apm = intent.automatic_payment_methods;
-  if (apm?.enabled && apm.allow_redirects !== 'never' && !str(p.return_url) && !p.__hosted) {
+  // An off-session payment has no customer to redirect: it needs no return_url
+  // (https://docs.stripe.com/api/payment_intents/confirm#confirm_payment_intent-off_session).
+  const offSession = p.off_session === true;
+  if (apm?.enabled && apm.allow_redirects !== 'never' && !str(p.return_url) && !p.__hosted && !offSession) {
     throw invalidRequest(
       "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don't want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.",
       { param: 'return_url' },

@@ -1,5 +1,4 @@
 import type Stripe from 'stripe';
-import { currencyInfo, formatAmount, MAX_AMOUNT } from '../../../core/money/currencies.js';
 import { randomToken } from '../../../util/random.js';
 import type { SandboxCore } from '../core/core.js';
 import { EXPAND, listRoute, retrieveRoute, type ResourceModule } from '../core/routes.js';
@@ -12,35 +11,47 @@ import { newPaymentIntent } from '../objects.js';
 import type { Params, SpecObject } from '../params.js';
 import { requireTransferDestination } from './accounts.js';
 import { confirm } from './payment-confirm.js';
+import { currencyRules, displayAmount, MAX_CHARGE_AMOUNT, requirePositive } from '../rules/money.js';
 
 /** From this API version on, `payment_method_types` is no longer writable. */
 const PAYMENT_METHOD_TYPES_REMOVED = '2026-09-30';
 
 export const INTENTS = defineStore<Stripe.PaymentIntent>('payment_intents');
 
-/** Refuses `payment_method_types` on API versions that removed it, before any other check (a route's `before`). */
+/**
+ * Refuses `payment_method_types` on API versions that removed it, before any other check (a route's `before`).
+ * PaymentIntents answer `payment_method_types_no_longer_supported`
+ * (https://docs.stripe.com/changelog/endive/2026-09-30/removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents);
+ * Checkout Sessions, whose parameter was removed outright
+ * (https://docs.stripe.com/changelog/endive/2026-09-30/remove-payment-method-types-checkout-sessions), an unknown parameter.
+ */
 export function refusePaymentMethodTypes(core: SandboxCore, params: FormObject): void {
   const version = core.apiVersion().slice(0, 10);
-  if (version >= PAYMENT_METHOD_TYPES_REMOVED && 'payment_method_types' in params) {
+  if (version < PAYMENT_METHOD_TYPES_REMOVED || !('payment_method_types' in params)) return;
+  if (core.current?.path.startsWith('/v1/checkout/')) {
     throw invalidRequest(
       `Received unknown parameter: payment_method_types. Since API version ${PAYMENT_METHOD_TYPES_REMOVED}, payment method types are no longer writable: use automatic_payment_methods, excluded_payment_method_types or allowed_payment_method_types.`,
       { param: 'payment_method_types', code: 'parameter_unknown' },
     );
   }
+  throw invalidRequest(
+    `payment_method_types is no longer supported since API version ${PAYMENT_METHOD_TYPES_REMOVED}: use dynamic payment methods, excluded_payment_method_types or allowed_payment_method_types.`,
+    { param: 'payment_method_types', code: 'payment_method_types_no_longer_supported' },
+  );
 }
 
 /** Stripe's amount rules for a payment: a supported currency, at least its minimum, at most 99,999,999, its multiple. */
 export function validateAmount(amount: number, currency: string, param = 'amount'): void {
-  const info = currencyInfo(currency);
+  const info = currencyRules(currency);
   if (!info)
     throw invalidRequest(`Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, ...`, {
       param: 'currency',
     });
-  if (amount < 1)
-    throw invalidRequest('This value must be greater than or equal to 1.', { param, code: 'parameter_invalid_integer' });
-  if (amount > MAX_AMOUNT) throw invalidRequest('Amount must be no more than 99,999,999', { param, code: 'amount_too_large' });
-  if (info.minimumAmount !== undefined && amount < info.minimumAmount) {
-    throw invalidRequest(`Amount must be at least ${formatAmount(info.minimumAmount, currency)}`, {
+  requirePositive(amount, param);
+  if (amount > MAX_CHARGE_AMOUNT)
+    throw invalidRequest('Amount must be no more than 99,999,999', { param, code: 'amount_too_large' });
+  if (info.minimum !== undefined && amount < info.minimum) {
+    throw invalidRequest(`Amount must be at least ${displayAmount(info.minimum, currency)}`, {
       param,
       code: 'amount_too_small',
     });
@@ -118,6 +129,9 @@ export function createPaymentIntent(core: SandboxCore, p: Params, requester: str
       throw invalidRequest('transfer_data[amount] cannot be greater than amount.', { param: 'transfer_data[amount]' });
   }
   const apm = p.automatic_payment_methods as Params | undefined;
+  const types = p.payment_method_types as string[] | undefined;
+  if (p.off_session !== undefined && p.confirm !== true)
+    throw invalidRequest('off_session can only be used with confirm=true.', { param: 'off_session' });
   const id = core.id('pi');
   const intent = newPaymentIntent({
     id,
@@ -131,8 +145,11 @@ export function createPaymentIntent(core: SandboxCore, p: Params, requester: str
           ...(transferData?.amount != null ? { amount: transferData.amount as number } : {}),
         } as Stripe.PaymentIntent.TransferData)
       : null,
-    automaticPaymentMethods:
-      apm === undefined
+    // Before 2026-09-30, listing payment_method_types turns automatic payment methods off
+    // (https://docs.stripe.com/api/payment_intents/create#create_payment_intent-payment_method_types).
+    automaticPaymentMethods: types
+      ? null
+      : apm === undefined
         ? { allow_redirects: 'always', enabled: true }
         : { enabled: apm.enabled === true, allow_redirects: (str(apm.allow_redirects) ?? 'always') as 'always' },
     excludedPaymentMethodTypes: (p.excluded_payment_method_types as string[] | undefined) ?? null,
@@ -147,6 +164,7 @@ export function createPaymentIntent(core: SandboxCore, p: Params, requester: str
     clientSecret: `${id}_secret_${randomToken(18)}`,
   });
   requirePaymentMethod(str(p.payment_method));
+  if (types) intent.payment_method_types = types;
   const stored = core.state(INTENTS).set(id, requester, intent);
   core.emit('payment_intent.created', intent, requester);
   if (p.confirm === true) return confirm(core, stored, p);
@@ -155,6 +173,13 @@ export function createPaymentIntent(core: SandboxCore, p: Params, requester: str
 
 function updatePaymentIntent(core: SandboxCore, id: string, p: Params, requester: string): Stripe.PaymentIntent {
   const intent = core.state(INTENTS).owned(id, requester, 'payment_intent', 'intent').obj;
+  // Metadata and the description stay writable in every status (https://docs.stripe.com/api/payment_intents/update).
+  const onlyNotes = Object.keys(p).every((k) => k === 'metadata' || k === 'description' || k === 'expand');
+  if (onlyNotes) {
+    if (p.metadata !== undefined) intent.metadata = mergeMetadata(intent.metadata, p.metadata);
+    if (p.description !== undefined) intent.description = str(p.description);
+    return intent;
+  }
   if (intent.status !== 'requires_payment_method' && intent.status !== 'requires_confirmation') {
     throw unexpectedState(
       `This PaymentIntent's amount could not be updated because it has a status of ${intent.status}. You may only update the amount of a PaymentIntent with one of the following statuses: requires_payment_method, requires_confirmation, requires_action.`,
@@ -230,6 +255,7 @@ const PI_CREATE: SpecObject = {
   confirm: 'boolean',
   return_url: 'string',
   customer: 'string',
+  off_session: 'boolean',
   // Writable only on API versions before 2026-09-30 (checked before this spec applies).
   payment_method_types: 'strings',
 };

@@ -1,19 +1,19 @@
 import type Stripe from 'stripe';
-import { formatAmount } from '../../../core/money/currencies.js';
 import type { SandboxCore } from '../core/core.js';
 import { nextShare } from '../core/ledger.js';
 import { EXPAND, listRoute, retrieveRoute, type ResourceModule } from '../core/routes.js';
-import { defineStore, type Stored } from '../core/store.js';
-import { clone, meta, num, str } from '../core/util.js';
+import type { Stored } from '../core/store.js';
+import { meta, mergeMetadata, str } from '../core/util.js';
 import { invalidRequest } from '../errors.js';
-import { newFeeRefund, newRefund } from '../objects.js';
+import { newRefund } from '../objects.js';
 import type { Params, SpecObject } from '../params.js';
-import { FEES } from './application-fees.js';
-import { CHARGE_META, CHARGES, type ChargeMeta } from './charges.js';
+import { FEES, refundFee } from './application-fees.js';
+import { CHARGE_META, CHARGES, type ChargeMeta, REFUNDS } from './charges.js';
 import { INTENTS } from './payment-intents.js';
 import { reverse, TRANSFERS } from './transfers.js';
+import { displayAmount, partialAmount } from '../rules/money.js';
 
-export const REFUNDS = defineStore<Stripe.Refund>('refunds');
+export { REFUNDS };
 
 /** The charge a refund names, directly or through its PaymentIntent; it must have succeeded and have something left. */
 function refundableCharge(core: SandboxCore, p: Params, requester: string): Stripe.Charge {
@@ -46,33 +46,27 @@ function refundableCharge(core: SandboxCore, p: Params, requester: string): Stri
 function createRefund(core: SandboxCore, p: Params, requester: string): Stripe.Refund {
   const charge = refundableCharge(core, p, requester);
   const remaining = charge.amount - charge.amount_refunded;
-  const amount = num(p.amount) ?? remaining;
-  if (amount < 1)
-    throw invalidRequest('This value must be greater than or equal to 1.', {
-      param: 'amount',
-      code: 'parameter_invalid_integer',
-    });
-  if (amount > remaining) {
-    throw invalidRequest(
-      `Refund amount (${formatAmount(amount, charge.currency)}) is greater than unrefunded amount on charge (${formatAmount(remaining, charge.currency)})`,
-      { param: 'amount' },
-    );
-  }
+  const amount = partialAmount(
+    p.amount,
+    remaining,
+    (a) =>
+      `Refund amount (${displayAmount(a, charge.currency)}) is greater than unrefunded amount on charge (${displayAmount(remaining, charge.currency)})`,
+  );
   const info = core.state(CHARGE_META).get(charge.id) as ChargeMeta;
   const reverseTransfer = p.reverse_transfer === true;
-  const refundFee = p.refund_application_fee === true;
+  const refundsFee = p.refund_application_fee === true;
   if (reverseTransfer && !info.transfer)
     throw invalidRequest('reverse_transfer can only be used on destination charges (a charge with transfer_data[destination]).', {
       param: 'reverse_transfer',
     });
-  if (refundFee && !info.fee)
+  if (refundsFee && !info.fee)
     throw invalidRequest('This charge has no application fee to refund.', { param: 'refund_application_fee' });
-  if (refundFee && info.transfer && !reverseTransfer) {
+  if (refundsFee && info.transfer && !reverseTransfer) {
     throw invalidRequest('refund_application_fee requires reverse_transfer=true on destination charges.', {
       param: 'refund_application_fee',
     });
   }
-  if (refundFee && requester !== core.platformId) {
+  if (refundsFee && requester !== core.platformId) {
     throw invalidRequest('Only the platform can refund its application fee.', { param: 'refund_application_fee' });
   }
   const refundedAfter = charge.amount_refunded + amount;
@@ -85,20 +79,13 @@ function createRefund(core: SandboxCore, p: Params, requester: string): Stripe.R
   }
   let feeRefund = 0;
   let fee: Stored<Stripe.ApplicationFee> | undefined;
-  if (refundFee && info.fee) {
+  if (refundsFee && info.fee) {
     fee = core.state(FEES).get(info.fee) as Stored<Stripe.ApplicationFee>;
     const f = fee.obj;
     feeRefund = nextShare(f.amount, info.feeRefundedByRefunds, f.amount - f.amount_refunded, refundedAfter, charge.amount);
   }
-  if (transfer && reversal > 0) {
-    const destination = transfer.obj.destination as string;
-    if (core.ledger.available(destination, charge.currency) < reversal - feeRefund) {
-      throw invalidRequest(
-        `Insufficient funds in the connected account ${destination} to reverse ${formatAmount(reversal, charge.currency)} of transfer ${transfer.obj.id}.`,
-        { param: 'reverse_transfer', code: 'balance_insufficient' },
-      );
-    }
-  }
+  // A destination charge's transfer is reversed up to the charge amount whatever the connected account's balance:
+  // the account may go negative (https://docs.stripe.com/api/transfer_reversals).
   const refundId = core.id('re');
   const refundTxn = core.ledger.record({
     account: requester,
@@ -130,37 +117,24 @@ function createRefund(core: SandboxCore, p: Params, requester: string): Stripe.R
   const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
   charge.amount_refunded = refundedAfter;
   charge.refunded = refundedAfter === charge.amount;
-  charge.refunds?.data.unshift(clone(refund));
   core.emit('refund.created', refund, requester);
   core.emit('charge.refunded', charge, requester, previous);
-  if (fee && feeRefund > 0) refundFeeShare(core, fee.obj, feeRefund, info);
+  if (fee && feeRefund > 0) {
+    refundFee(core, fee.obj, feeRefund);
+    info.feeRefundedByRefunds += feeRefund;
+  }
   return refund;
 }
 
-/** Returns `amount` of an application fee to the account that paid it, and emits `application_fee.refunded`. */
-function refundFeeShare(core: SandboxCore, fee: Stripe.ApplicationFee, amount: number, info: ChargeMeta): void {
-  const feeRefundId = core.id('fr');
-  const entry = {
-    currency: fee.currency,
-    type: 'application_fee_refund',
-    reportingCategory: 'platform_earning_refund',
-    source: feeRefundId,
-  } as const;
-  const platformTxn = core.ledger.record({ ...entry, account: core.platformId, amount: -amount });
-  core.ledger.record({ ...entry, account: info.feePayer as string, amount });
-  const feeRefund = newFeeRefund({
-    id: feeRefundId,
-    created: core.nowSeconds(),
-    amount,
-    currency: fee.currency,
-    fee: fee.id,
-    balanceTransaction: platformTxn.id,
-  });
-  fee.amount_refunded += amount;
-  fee.refunded = fee.amount_refunded === fee.amount;
-  fee.refunds.data.unshift(feeRefund);
-  info.feeRefundedByRefunds += amount;
-  core.emit('application_fee.refunded', fee, core.platformId);
+/** `POST /v1/refunds/:id`: only `metadata` can change (https://docs.stripe.com/api/refunds/update). */
+function updateRefund(core: SandboxCore, id: string, p: Params, requester: string): Stripe.Refund {
+  const stored = core.state(REFUNDS).owned(id, requester, 'refund', 'refund');
+  if (p.metadata !== undefined) {
+    const previous = { metadata: stored.obj.metadata };
+    stored.obj.metadata = mergeMetadata(stored.obj.metadata ?? {}, p.metadata);
+    core.emit('refund.updated', stored.obj, stored.owner, previous);
+  }
+  return stored.obj;
 }
 
 const REFUND_CREATE: SpecObject = {
@@ -187,5 +161,11 @@ export const refunds: ResourceModule = {
     },
     listRoute(REFUNDS, '/v1/refunds', { charge: 'string', payment_intent: 'string' }),
     retrieveRoute(REFUNDS, '/v1/refunds', 'refund', 'refund'),
+    {
+      method: 'POST',
+      path: '/v1/refunds/:id',
+      params: { ...EXPAND, metadata: 'metadata' },
+      handler: (core, { path, params, account }) => updateRefund(core, path.id as string, params, account),
+    },
   ],
 };
