@@ -4,9 +4,11 @@
 //   2. publint (strict),
 //   3. @arethetypeswrong/cli with the node16 profile: every subpath must resolve, with the right declaration
 //      file, under node16 (ESM and CJS) and bundler resolution,
-//   4. the consumer projects in test/consumers (scripts/check-consumers.mjs).
-// Run after `npm run build`. Usage: node scripts/check-package.mjs [--no-consumers]
+//   4. the consumer projects in test/consumers (scripts/check-consumers.mjs),
+//   5. alongside them, an install from git of the committed HEAD into an empty project (scripts/check-git-install.mjs).
+// Run after `npm run build`. Usage: node scripts/check-package.mjs [--no-consumers] [--no-git-install]
 import { runConsumers } from './check-consumers.mjs';
+import { checkGitInstall } from './check-git-install.mjs';
 import { bin, exportsMapProblems, fileSubpaths, packTarball, publicSubpaths, readPackage, run } from './lib/package.mjs';
 
 const RESOLUTION_KINDS = {
@@ -76,5 +78,10 @@ console.log(
   `attw: ${subpaths.length} subpath(s) resolve under ${Object.keys(RESOLUTION_KINDS).join(', ')}: ${subpaths.join(', ')}`,
 );
 
-if (!process.argv.includes('--no-consumers')) await runConsumers(tarball);
+// Both run to the end (and clean up) before a failure of either is reported.
+const installs = await Promise.allSettled([
+  process.argv.includes('--no-consumers') ? undefined : runConsumers(tarball),
+  process.argv.includes('--no-git-install') ? undefined : checkGitInstall(),
+]);
+for (const install of installs) if (install.status === 'rejected') throw install.reason;
 console.log(`package checks passed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
