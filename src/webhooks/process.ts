@@ -99,6 +99,18 @@ export async function processWebhook(
   registry: WebhookRegistry,
   input: unknown,
 ): Promise<WebhookResult> {
+  const result = await processDelivery(ctx, settings, registry, input);
+  const { eventId, type, status, outcome } = result;
+  ctx.logger.info?.('webhook handled', { eventId, type, status, outcome });
+  return result;
+}
+
+async function processDelivery(
+  ctx: Context,
+  settings: WebhookSettings,
+  registry: WebhookRegistry,
+  input: unknown,
+): Promise<WebhookResult> {
   let event: Stripe.Event | undefined;
   try {
     if (typeof input !== 'object' || input === null) {

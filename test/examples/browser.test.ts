@@ -1,25 +1,34 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
-import { type RunningExample, registerWebhooks, startExample, startSandbox, tempDataDir } from './harness.js';
+import { type RunningExample, post, registerWebhooks, startExample, startSandbox, tempDataDir } from './harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
 // In CI the browser is installed by .ci/run, so its absence is a failure there, not a skip.
 const available = existsSync(CHROMIUM) || process.env.CI === 'true';
 
+let browser: Browser;
+/** Webhooks delivered on their own, as Stripe would. */
 let sandbox: StripeSandbox;
 let app: RunningExample;
-let data: ReturnType<typeof tempDataDir>;
-let browser: Browser;
+/** Webhooks delivered when the test flushes them, and a clock the test can move forward. */
+let manual: StripeSandbox;
+let manualApp: RunningExample;
+let clockShift = 0;
+const dataDirs: ReturnType<typeof tempDataDir>[] = [];
 
 beforeAll(async () => {
   if (!available) return;
-  sandbox = await startSandbox(); // webhooks delivered on their own, as Stripe would
-  data = tempDataDir();
-  app = await startExample('express', sandbox, data.dir);
+  sandbox = await startSandbox();
+  dataDirs.push(tempDataDir());
+  app = await startExample('express', sandbox, dataDirs[0]!.dir);
   registerWebhooks(sandbox, app.baseUrl);
+  manual = await startSandbox({ webhooks: { autoDeliver: false } });
+  dataDirs.push(tempDataDir());
+  manualApp = await startExample('express', manual, dataDirs[1]!.dir, { now: () => Date.now() + clockShift });
+  registerWebhooks(manual, manualApp.baseUrl);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -38,9 +47,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
+  await manualApp?.stop();
   await sandbox?.close();
-  data?.remove();
+  await manual?.close();
+  for (const data of dataDirs) data.remove();
 });
+
+async function activeDriver(running: RunningExample, stripe: StripeSandbox, vendorId: string): Promise<void> {
+  const { accountId } = await running.example.market.onboardVendor({
+    vendorId,
+    returnUrl: `${running.baseUrl}/vendors/${vendorId}/return`,
+    refreshUrl: `${running.baseUrl}/vendors/${vendorId}/refresh`,
+  });
+  stripe.completeOnboarding(accountId);
+  await running.example.market.completeOnboarding({ vendorId });
+}
+
+const refreshOf = (page: Page) =>
+  page.locator('meta[http-equiv="refresh"]').evaluateAll((metas) => metas.map((m) => m.getAttribute('content')));
 
 it.skipIf(!available)(
   'a driver onboards and a rider pays in a real browser; the order shows paid after the webhook',
@@ -70,5 +94,82 @@ it.skipIf(!available)(
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}/express-platform.png`, fullPage: true });
     expect(existsSync(`${ARTIFACTS}/express-platform.png`)).toBe(true);
+    await page.close();
   },
 );
+
+it.skipIf(!available)('a driver who leaves onboarding early sees each missing requirement once', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${app.baseUrl}/vendors/new`);
+  await page.fill('input[name="name"]', 'Alan Turing');
+  await page.click('#signup');
+  await page.getByRole('button', { name: 'Leave without finishing' }).click();
+  await page.waitForURL(/\/vendors\/alan-turing-[0-9a-f]{8}\/return$/);
+  // The sandbox, like Stripe, lists a past-due field in currently_due as well.
+  const items = await page.locator('#requirements li').allTextContents();
+  expect(items.length).toBeGreaterThan(0);
+  expect(new Set(items).size).toBe(items.length);
+  await expect.poll(() => page.getByRole('link', { name: 'Continue onboarding' }).count()).toBe(1);
+  await page.close();
+});
+
+describe.skipIf(!available)('the order page, with webhooks delivered when the test says so', () => {
+  it('after a declined card and then a good one, shows the paid order without the old decline', async () => {
+    await activeDriver(manualApp, manual, 'driver_retry');
+    const page = await browser.newPage();
+    await page.goto(`${manualApp.baseUrl}/shop`);
+    await page.click('button.buy[data-vendor="driver_retry"]');
+    await page.waitForURL(/\/checkout\/cs_/);
+    await page.fill('input[name="card_number"]', '4000 0000 0000 0002');
+    await page.getByRole('button', { name: 'Pay' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('declined');
+    expect((await manual.flushWebhooks()).failed).toEqual([]);
+
+    // The good card. The browser lands on the order page before Stripe's webhook: the order is still failed.
+    await page.fill('input[name="card_number"]', '4242 4242 4242 4242');
+    await page.getByRole('button', { name: 'Pay' }).click();
+    await page.waitForURL(/\/orders\/order_/);
+    expect(await page.textContent('#order-status')).toBe('failed');
+    expect(await page.textContent('#payment-error')).toContain('generic_decline');
+    expect(await refreshOf(page)).toHaveLength(1);
+
+    // The webhook arrives; the page, refreshing on its own, turns paid and drops the decline.
+    expect((await manual.flushWebhooks()).failed).toEqual([]);
+    await expect.poll(() => page.textContent('#order-status'), { timeout: 20_000 }).toBe('succeeded');
+    expect(await page.locator('#payment-error').count()).toBe(0);
+    expect(await page.content()).not.toContain('generic_decline');
+    expect(await refreshOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('an abandoned checkout backs off, then stops refreshing with a link to reload; the platform page marks it', async () => {
+    await activeDriver(manualApp, manual, 'driver_idle');
+    const orderId = 'order_idle-0001';
+    expect((await post(`${manualApp.baseUrl}/orders`, { vendorId: 'driver_idle', orderId })).status).toBe(303);
+    const page = await browser.newPage();
+    try {
+      clockShift = 0;
+      await page.goto(`${manualApp.baseUrl}/orders/${orderId}`);
+      expect(await page.textContent('#order-status')).toBe('pending');
+      expect(await refreshOf(page)).toEqual(['1']);
+
+      clockShift = 5 * 60_000; // the payer left the checkout five minutes ago
+      await page.reload();
+      expect(await refreshOf(page)).toEqual(['30']);
+
+      clockShift = 16 * 60_000;
+      await page.reload();
+      expect(await refreshOf(page)).toEqual([]);
+      expect(await page.textContent('#stopped')).toContain('stopped refreshing');
+      await page.getByRole('link', { name: 'Reload' }).click();
+      await page.waitForURL(`${manualApp.baseUrl}/orders/${orderId}`);
+      expect(await page.textContent('#order-status')).toBe('pending');
+
+      await page.goto(`${manualApp.baseUrl}/platform`);
+      expect(await page.locator(`tr[data-order="${orderId}"] .abandoned`).count()).toBe(1);
+    } finally {
+      clockShift = 0;
+      await page.close();
+    }
+  });
+});

@@ -53,7 +53,7 @@ it('keeps the order across a restart between checkout and webhook, and the redel
     .toBe(true);
 
   // Back up on the same port and data folder: the order survived, and is still waiting for Stripe's word.
-  app = await startExample('express', sandbox, data.dir, port);
+  app = await startExample('express', sandbox, data.dir, { port });
   const waiting = await get(`${baseUrl}/orders/order_restart-1`);
   expect(waiting.status).toBe(200);
   expect(textOf(waiting.text, 'order-status')).toBe('pending');
