@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
-import { type RunningExample, post, registerWebhooks, startExample, startSandbox, tempDataDir } from './harness.js';
+import { type RunningExample, activeDriver, post, registerWebhooks, startExample, startSandbox, tempDataDir } from './harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
@@ -16,7 +16,8 @@ let app: RunningExample;
 /** Webhooks delivered when the test flushes them, and a clock the test can move forward. */
 let manual: StripeSandbox;
 let manualApp: RunningExample;
-let clockShift = 0;
+/** The order pages' clock: real time, unless a test pins it. */
+let clock: () => number = Date.now;
 const dataDirs: ReturnType<typeof tempDataDir>[] = [];
 
 beforeAll(async () => {
@@ -27,7 +28,7 @@ beforeAll(async () => {
   registerWebhooks(sandbox, app.baseUrl);
   manual = await startSandbox({ webhooks: { autoDeliver: false } });
   dataDirs.push(tempDataDir());
-  manualApp = await startExample('express', manual, dataDirs[1]!.dir, { now: () => Date.now() + clockShift });
+  manualApp = await startExample('express', manual, dataDirs[1]!.dir, { now: () => clock() });
   registerWebhooks(manual, manualApp.baseUrl);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -53,14 +54,16 @@ afterAll(async () => {
   for (const data of dataDirs) data.remove();
 });
 
-async function activeDriver(running: RunningExample, stripe: StripeSandbox, vendorId: string): Promise<void> {
-  const { accountId } = await running.example.market.onboardVendor({
-    vendorId,
-    returnUrl: `${running.baseUrl}/vendors/${vendorId}/return`,
-    refreshUrl: `${running.baseUrl}/vendors/${vendorId}/refresh`,
-  });
-  stripe.completeOnboarding(accountId);
-  await running.example.market.completeOnboarding({ vendorId });
+/** Signs a driver up in a new page and presses `button` on the sandbox's onboarding page; returns on the return page. */
+async function signUp(name: string, button: 'Complete onboarding' | 'Leave without finishing'): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${app.baseUrl}/vendors/new`);
+  await page.fill('input[name="name"]', name);
+  await page.click('#signup');
+  await page.getByRole('button', { name: button }).click();
+  const slug = name.toLowerCase().replace(/ /g, '-');
+  await page.waitForURL(new RegExp(`/vendors/${slug}-[0-9a-f]{8}/return$`));
+  return page;
 }
 
 const refreshOf = (page: Page) =>
@@ -69,13 +72,8 @@ const refreshOf = (page: Page) =>
 it.skipIf(!available)(
   'a driver onboards and a rider pays in a real browser; the order shows paid after the webhook',
   async () => {
-    const page = await browser.newPage();
-    await page.goto(`${app.baseUrl}/vendors/new`);
-    await page.fill('input[name="name"]', 'Grace Hopper');
-    await page.click('#signup');
-    // The sandbox's hosted onboarding page.
-    await page.getByRole('button', { name: 'Complete onboarding' }).click();
-    await page.waitForURL(/\/vendors\/grace-hopper-[0-9a-f]{8}\/return$/);
+    // Through the sandbox's hosted onboarding page.
+    const page = await signUp('Grace Hopper', 'Complete onboarding');
     await expect.poll(() => page.textContent('#vendor-status')).toBe('active');
 
     await page.goto(`${app.baseUrl}/shop`);
@@ -99,12 +97,7 @@ it.skipIf(!available)(
 );
 
 it.skipIf(!available)('a driver who leaves onboarding early sees each missing requirement once', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${app.baseUrl}/vendors/new`);
-  await page.fill('input[name="name"]', 'Alan Turing');
-  await page.click('#signup');
-  await page.getByRole('button', { name: 'Leave without finishing' }).click();
-  await page.waitForURL(/\/vendors\/alan-turing-[0-9a-f]{8}\/return$/);
+  const page = await signUp('Alan Turing', 'Leave without finishing');
   // The sandbox, like Stripe, lists a past-due field in currently_due as well.
   const items = await page.locator('#requirements li').allTextContents();
   expect(items.length).toBeGreaterThan(0);
@@ -148,27 +141,32 @@ describe.skipIf(!available)('the order page, with webhooks delivered when the te
     expect((await post(`${manualApp.baseUrl}/orders`, { vendorId: 'driver_idle', orderId })).status).toBe(303);
     const page = await browser.newPage();
     try {
-      clockShift = 0;
+      // The clock is pinned to the moment the order was created, then moved forward.
+      const { updatedAt } = (await manualApp.example.market.getOrder(orderId))!;
+      clock = () => updatedAt;
       await page.goto(`${manualApp.baseUrl}/orders/${orderId}`);
       expect(await page.textContent('#order-status')).toBe('pending');
       expect(await refreshOf(page)).toEqual(['1']);
 
-      clockShift = 5 * 60_000; // the payer left the checkout five minutes ago
+      clock = () => updatedAt + 5 * 60_000; // the payer left the checkout five minutes ago
       await page.reload();
       expect(await refreshOf(page)).toEqual(['30']);
 
-      clockShift = 16 * 60_000;
+      clock = () => updatedAt + 16 * 60_000;
       await page.reload();
       expect(await refreshOf(page)).toEqual([]);
       expect(await page.textContent('#stopped')).toContain('stopped refreshing');
+      // The link reloads the same URL: wait for the new document, not for a URL the page already has.
+      const navigated = page.waitForEvent('framenavigated');
       await page.getByRole('link', { name: 'Reload' }).click();
-      await page.waitForURL(`${manualApp.baseUrl}/orders/${orderId}`);
+      expect((await navigated).url()).toBe(`${manualApp.baseUrl}/orders/${orderId}`);
+      await page.waitForLoadState('load');
       expect(await page.textContent('#order-status')).toBe('pending');
 
       await page.goto(`${manualApp.baseUrl}/platform`);
       expect(await page.locator(`tr[data-order="${orderId}"] .abandoned`).count()).toBe(1);
     } finally {
-      clockShift = 0;
+      clock = Date.now;
       await page.close();
     }
   });

@@ -57,6 +57,18 @@ export function startExample(
   });
 }
 
+/** Onboards `vendorId` through the example's Marketplace and completes it in the sandbox: a driver who can be paid. */
+export async function activeDriver(running: RunningExample, sandbox: StripeSandbox, vendorId: string): Promise<void> {
+  const { market } = running.example;
+  const { accountId } = await market.onboardVendor({
+    vendorId,
+    returnUrl: `${running.baseUrl}/vendors/${vendorId}/return`,
+    refreshUrl: `${running.baseUrl}/vendors/${vendorId}/refresh`,
+  });
+  sandbox.completeOnboarding(accountId);
+  await market.completeOnboarding({ vendorId });
+}
+
 /** A tiny browser: follows nothing by itself, so each redirect is visible. */
 export interface Answer {
   status: number;

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
 import {
   type RunningExample,
+  activeDriver,
   formAction,
   get,
   post,
@@ -33,16 +34,6 @@ afterEach(async () => {
   data?.remove();
 });
 
-async function activeDriver(vendorId: string): Promise<void> {
-  const { accountId } = await app.example.market.onboardVendor({
-    vendorId,
-    returnUrl: `${app.baseUrl}/vendors/${vendorId}/return`,
-    refreshUrl: `${app.baseUrl}/vendors/${vendorId}/refresh`,
-  });
-  sandbox.completeOnboarding(accountId);
-  await app.example.market.completeOnboarding({ vendorId });
-}
-
 /** Books a ride and returns the URL of the sandbox's hosted checkout page. */
 async function checkout(vendorId: string, orderId: string): Promise<string> {
   const buy = await post(`${app.baseUrl}/orders`, { vendorId, orderId });
@@ -55,7 +46,7 @@ const titleOf = (html: string) => /<h1>([^<]*)<\/h1>/.exec(html)?.[1];
 
 describe('the order page after a declined card and then a good one', () => {
   it('keeps refreshing while the order is failed, and shows the paid order without the old decline', async () => {
-    await activeDriver('driver_retry');
+    await activeDriver(app, sandbox, 'driver_retry');
     const checkoutUrl = await checkout('driver_retry', 'order_retry-0001');
     const orderUrl = `${app.baseUrl}/orders/order_retry-0001`;
     const form = formAction((await get(checkoutUrl)).text, checkoutUrl);
@@ -67,8 +58,8 @@ describe('the order page after a declined card and then a good one', () => {
     const failed = await get(orderUrl);
     expect(textOf(failed.text, 'order-status')).toBe('failed');
     expect(failed.text).toContain('generic_decline');
-    // A failed payment can still be retried, so the page keeps looking.
-    expect(refreshOf(failed.text)).toBe('1');
+    // A failed payment can still be retried, so the page keeps looking (the delays are in views.test.ts).
+    expect(refreshOf(failed.text)).toBeDefined();
 
     // The good card: the browser is back on the order page before Stripe's webhook has arrived.
     const paid = await post(form, { card_number: '4242 4242 4242 4242' });
@@ -88,8 +79,8 @@ describe('the order page after a declined card and then a good one', () => {
 
 describe('error pages', () => {
   it('titles each 4xx page for its status and tells the visitor what to do, while the log keeps the reason', async () => {
-    await activeDriver('driver_a');
-    await activeDriver('driver_b');
+    await activeDriver(app, sandbox, 'driver_a');
+    await activeDriver(app, sandbox, 'driver_b');
     await app.example.market.onboardVendor({
       vendorId: 'driver_new',
       returnUrl: `${app.baseUrl}/vendors/driver_new/return`,
@@ -126,7 +117,7 @@ describe('error pages', () => {
 
 describe('the log', () => {
   it('has a line per page request, per Stripe call (with its idempotency key) and per webhook delivery', async () => {
-    await activeDriver('driver_log');
+    await activeDriver(app, sandbox, 'driver_log');
     const checkoutUrl = await checkout('driver_log', 'order_log-0001');
     await post(formAction((await get(checkoutUrl)).text, checkoutUrl), { card_number: '4242 4242 4242 4242' });
     await get(`${app.baseUrl}/orders/order_log-0001`);

@@ -1,6 +1,16 @@
 import { afterEach, expect, it } from 'vitest';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
-import { type RunningExample, get, post, registerWebhooks, startExample, startSandbox, tempDataDir, textOf } from './harness.js';
+import {
+  type RunningExample,
+  activeDriver,
+  get,
+  post,
+  registerWebhooks,
+  startExample,
+  startSandbox,
+  tempDataDir,
+  textOf,
+} from './harness.js';
 
 let sandbox: StripeSandbox | undefined;
 let app: RunningExample | undefined;
@@ -20,14 +30,7 @@ it('keeps the order across a restart between checkout and webhook, and the redel
   const { port, baseUrl } = app;
   registerWebhooks(sandbox, baseUrl);
 
-  const market = app.example.market;
-  const { accountId } = await market.onboardVendor({
-    vendorId: 'driver_1',
-    returnUrl: `${baseUrl}/vendors/driver_1/return`,
-    refreshUrl: `${baseUrl}/vendors/driver_1/refresh`,
-  });
-  sandbox.completeOnboarding(accountId);
-  await market.completeOnboarding({ vendorId: 'driver_1' });
+  await activeDriver(app, sandbox, 'driver_1');
   await sandbox.flushWebhooks();
 
   const buy = await post(`${baseUrl}/orders`, { vendorId: 'driver_1', orderId: 'order_restart-1' });

@@ -1,35 +1,13 @@
 // The example's pages as pure functions of the records and the clock: no server, no timers.
-import { MarketplaceError, type OrderRecord, type VendorRecord } from 'stripe-marketplace';
+import { MarketplaceError, type OrderRecord } from 'stripe-marketplace';
 import { describe, expect, it } from 'vitest';
+import { T0, orderRecord, vendorRecord, vendorState } from '../../src/testing/conformance/fixtures.js';
 import { errorReply } from '../../examples/shared/routes.js';
 import { REFRESH_STOP_MS, orderPage, platformPage, refreshSeconds, vendorStatusPage } from '../../examples/shared/views.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-
-function order(fields: Partial<OrderRecord> = {}): OrderRecord {
-  return {
-    orderId: 'order_1',
-    vendorId: 'driver_1',
-    accountId: 'acct_1',
-    mode: 'hosted',
-    amount: 2000,
-    currency: 'gbp',
-    applicationFeeAmount: 240,
-    vendorAmount: 1760,
-    status: 'pending',
-    paymentIntentId: null,
-    checkoutSessionId: 'cs_test_1',
-    chargeId: null,
-    amountRefunded: 0,
-    dispute: null,
-    lastPaymentError: null,
-    description: null,
-    metadata: {},
-    createdAt: T0,
-    updatedAt: T0,
-    ...fields,
-  };
-}
+/** A hosted order created and last changed at T0. */
+const order = (fields: Partial<OrderRecord> = {}): OrderRecord =>
+  orderRecord('order_1', { mode: 'hosted', checkoutSessionId: 'cs_test_1', ...fields });
 
 const DECLINE = { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' };
 const refreshMeta = (html: string) => /<meta http-equiv="refresh" content="(\d+)">/.exec(html)?.[1];
@@ -96,26 +74,22 @@ describe('the platform page', () => {
 describe('the driver page', () => {
   it('lists each requirement once: Stripe lists a past-due field in currently_due as well', () => {
     // https://docs.stripe.com/api/accounts/object#account_object-requirements-currently_due
-    const vendor: VendorRecord = {
-      vendorId: 'driver_1',
-      accountId: 'acct_1',
-      connection: 'account_link',
-      status: 'action_required',
-      chargesEnabled: false,
-      payoutsEnabled: false,
-      detailsSubmitted: true,
-      transfersCapability: 'inactive',
-      requirements: {
-        currentlyDue: ['individual.dob.day', 'external_account'],
-        pastDue: ['external_account'],
-        eventuallyDue: ['individual.dob.day', 'external_account'],
-        pendingVerification: [],
-        disabledReason: 'requirements.past_due',
-        currentDeadline: null,
-      },
-      createdAt: T0,
-      updatedAt: T0,
-    };
+    const vendor = vendorRecord('driver_1', {
+      ...vendorState({
+        status: 'action_required',
+        chargesEnabled: false,
+        payoutsEnabled: false,
+        transfersCapability: 'inactive',
+        requirements: {
+          currentlyDue: ['individual.dob.day', 'external_account'],
+          pastDue: ['external_account'],
+          eventuallyDue: ['individual.dob.day', 'external_account'],
+          pendingVerification: [],
+          disabledReason: 'requirements.past_due',
+          currentDeadline: null,
+        },
+      }),
+    });
     const items = [...vendorStatusPage(vendor).matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
     expect(items.sort()).toEqual(['external_account', 'individual.dob.day']);
   });
