@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
 import { type RunningExample, activeDriver, post, registerWebhooks, startExample, startSandbox, tempDataDir } from './harness.js';
+
+// The pages are served from PGlite and clicked through in Chromium, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 180_000 });
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
@@ -22,13 +25,13 @@ const dataDirs: ReturnType<typeof tempDataDir>[] = [];
 
 beforeAll(async () => {
   if (!available) return;
-  sandbox = await startSandbox();
-  dataDirs.push(tempDataDir());
-  app = await startExample('express', sandbox, dataDirs[0]!.dir);
+  dataDirs.push(tempDataDir(), tempDataDir());
+  [sandbox, manual] = await Promise.all([startSandbox(), startSandbox({ webhooks: { autoDeliver: false } })]);
+  [app, manualApp] = await Promise.all([
+    startExample('express', sandbox, dataDirs[0]!.dir),
+    startExample('express', manual, dataDirs[1]!.dir, { now: () => clock() }),
+  ]);
   registerWebhooks(sandbox, app.baseUrl);
-  manual = await startSandbox({ webhooks: { autoDeliver: false } });
-  dataDirs.push(tempDataDir());
-  manualApp = await startExample('express', manual, dataDirs[1]!.dir, { now: () => clock() });
   registerWebhooks(manual, manualApp.baseUrl);
   browser = await chromium.launch({
     executablePath: CHROMIUM,

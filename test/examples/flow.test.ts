@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
 import { pages } from '../../examples/shared/routes.js';
 import { createExample } from '../../examples/shared/setup.js';
@@ -14,6 +14,9 @@ import {
   tempDataDir,
   textOf,
 } from './harness.js';
+
+// Each test starts example servers on PGlite, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 describe.each<Framework>(['express', 'fastify'])('the %s example, over HTTP against the sandbox', (framework) => {
   let sandbox: StripeSandbox | undefined;

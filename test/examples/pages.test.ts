@@ -1,6 +1,6 @@
 // What a payer and a platform operator see on the example's pages, over HTTP against the sandbox: the paid state after a
 // declined card, error pages, and the log lines of page requests, Stripe calls and webhook deliveries.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
 import {
   type RunningExample,
@@ -14,6 +14,9 @@ import {
   tempDataDir,
   textOf,
 } from './harness.js';
+
+// Each test starts example servers on PGlite, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 let sandbox: StripeSandbox;
 let app: RunningExample;

@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
 import {
   type RunningExample,
@@ -11,6 +11,9 @@ import {
   tempDataDir,
   textOf,
 } from './harness.js';
+
+// Each test starts example servers on PGlite, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 let sandbox: StripeSandbox | undefined;
 let app: RunningExample | undefined;
