@@ -7,9 +7,11 @@
 //   4. the module graph: from every subpath, without the `node` condition, no Node built-in is reached (workerd
 //      without Node compatibility, browsers and edge bundlers load that graph); with it, built-ins keep `node:`,
 //      and every package.json "imports" target is in the tarball,
-//   5. the consumer projects in test/consumers (scripts/check-consumers.mjs).
-// Run after `npm run build`. Usage: node scripts/check-package.mjs [--no-consumers]
+//   5. the consumer projects in test/consumers (scripts/check-consumers.mjs),
+//   6. alongside them, an install from git of the committed HEAD into an empty project (scripts/check-git-install.mjs).
+// Run after `npm run build`. Usage: node scripts/check-package.mjs [--no-consumers] [--no-git-install]
 import { runConsumers } from './check-consumers.mjs';
+import { checkGitInstall } from './check-git-install.mjs';
 import { isBuiltin, moduleGraph, resolveConditions } from './lib/module-graph.mjs';
 import { bin, exportsMapProblems, fileSubpaths, packTarball, publicSubpaths, readPackage, root, run } from './lib/package.mjs';
 
@@ -122,5 +124,10 @@ console.log(
     `${Object.keys(pkg.imports ?? {}).join(', ')} reach node:* only under it`,
 );
 
-if (!process.argv.includes('--no-consumers')) await runConsumers(tarball);
+// Both run to the end (and clean up) before a failure of either is reported.
+const installs = await Promise.allSettled([
+  process.argv.includes('--no-consumers') ? undefined : runConsumers(tarball),
+  process.argv.includes('--no-git-install') ? undefined : checkGitInstall(),
+]);
+for (const install of installs) if (install.status === 'rejected') throw install.reason;
 console.log(`package checks passed in ${((performance.now() - started) / 1000).toFixed(1)} s`);

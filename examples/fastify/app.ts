@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { stripeWebhooks } from 'stripe-marketplace/fastify';
+import type { Listener } from '../shared/main.js';
 import { pages, type RouteDeps } from '../shared/routes.js';
 
 /** The example marketplace as a Fastify app. Every page's logic lives in ../shared/routes.ts. */
@@ -19,6 +20,7 @@ export function createApp(deps: RouteDeps): FastifyInstance {
       handler: async (req, reply) => {
         const result = await page.run(req.params as Record<string, string>, (req.body as Record<string, string>) ?? {}, {
           cookie: req.headers.cookie,
+          url: req.url,
         });
         if (result.cookie) reply.header('set-cookie', result.cookie);
         if ('redirect' in result) return reply.redirect(result.redirect, 303);
@@ -27,4 +29,15 @@ export function createApp(deps: RouteDeps): FastifyInstance {
     });
   }
   return app;
+}
+
+export function listener(deps: RouteDeps): Listener {
+  const app = createApp(deps);
+  return {
+    listen: async (port, host) => {
+      await app.listen({ port, host });
+      return app.server;
+    },
+    close: () => app.close(),
+  };
 }

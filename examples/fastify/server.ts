@@ -1,13 +1,4 @@
 import { main } from '../shared/main.js';
-import { createApp } from './app.js';
+import { listener } from './app.js';
 
-await main('fastify', (deps) => {
-  const app = createApp(deps);
-  return {
-    listen: async (port) => {
-      await app.listen({ port, host: '0.0.0.0' });
-      return app.server;
-    },
-    close: () => app.close(),
-  };
-});
+await main('Fastify', listener);

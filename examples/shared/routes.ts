@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isMarketplaceError, type Marketplace } from 'stripe-marketplace';
+import type { ExampleLog } from './log.js';
 import { vendorSessions } from './session.js';
 import {
   errorPage,
@@ -26,6 +27,8 @@ export type Reply = ({ status: number; html: string } | { status: 303; redirect:
 export interface RequestInfo {
   /** The `Cookie` header. */
   cookie?: string | undefined;
+  /** The path and query as requested, for the log (the page's path pattern when absent). */
+  url?: string | undefined;
 }
 
 export interface RouteDeps {
@@ -40,6 +43,10 @@ export interface RouteDeps {
   stripeLabel: string;
   /** Signs the driver session cookies (SESSION_SECRET); random per process when omitted. */
   sessionSecret?: string;
+  /** Where each page request (and the reason behind an error page) is logged. */
+  log?: ExampleLog;
+  /** The clock of the order pages' refresh policy (default `Date.now`). */
+  now?: () => number;
 }
 
 /** Every driver offers the same ride in this example. */
@@ -66,6 +73,7 @@ export function createRoutes(deps: RouteDeps) {
     sessions.vendorOf(request.cookie) === vendorId
       ? page()
       : Promise.resolve(html(errorPage(403, 'Sign in as this driver to continue onboarding.'), 403));
+  const now = deps.now ?? Date.now;
   const vendorUrl = (vendorId: string, page: string) => `${deps.baseUrl()}/vendors/${encodeURIComponent(vendorId)}/${page}`;
 
   async function onboard(vendorId: string, email?: string): Promise<Reply> {
@@ -135,10 +143,10 @@ export function createRoutes(deps: RouteDeps) {
 
     order: async (orderId: string): Promise<Reply> => {
       const order = await market.getOrder(orderId);
-      return order ? html(orderPage(order)) : html(errorPage(404, `No order ${orderId}`), 404);
+      return order ? html(orderPage(order, now())) : html(errorPage(404, 'There is no such order.'), 404);
     },
 
-    platform: async (): Promise<Reply> => html(platformPage(await market.listOrders({ limit: 100 }))),
+    platform: async (): Promise<Reply> => html(platformPage(await market.listOrders({ limit: 100 }), now())),
   };
 }
 
@@ -151,7 +159,10 @@ export interface Page {
   run(params: Record<string, string>, form: Record<string, string>, request: RequestInfo): Promise<Reply>;
 }
 
-/** Every page of the example, for the servers to mount. Pages never throw: an error becomes an error page. */
+/**
+ * Every page of the example, for the servers to mount. Pages never throw: an error becomes an error page meant for the
+ * visitor, and the library's own message goes to the log. Each request is logged with its answer.
+ */
 export function pages(deps: RouteDeps): Page[] {
   const routes = createRoutes(deps);
   const table: Page[] = [
@@ -166,14 +177,39 @@ export function pages(deps: RouteDeps): Page[] {
     { method: 'GET', path: '/orders/:orderId', run: (p) => routes.order(String(p.orderId)) },
     { method: 'GET', path: '/platform', run: () => routes.platform() },
   ];
-  return table.map((page) => ({ ...page, run: (params, form, request) => page.run(params, form, request).catch(errorReply) }));
+  return table.map((page) => ({
+    ...page,
+    async run(params, form, request) {
+      const started = performance.now();
+      const url = request.url ?? page.path;
+      const reply = await page.run(params, form, request).catch((error: unknown) => {
+        deps.log?.pageError(page.method, url, error);
+        return errorReply(error);
+      });
+      const ms = Math.round(performance.now() - started);
+      deps.log?.page(page.method, url, reply.status, ms, 'redirect' in reply ? reply.redirect : undefined);
+      return reply;
+    },
+  }));
 }
 
-/** Maps an error thrown by a route to a page: bad input is the visitor's problem, the rest is ours. */
+/** What a visitor is told about a refused request, by the library's error code; anything else is a 500. */
+const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
+  INVALID_INPUT: { status: 400, message: 'Some of the details sent were not valid. Go back and try again.' },
+  VENDOR_NOT_FOUND: { status: 404, message: 'There is no such driver. Pick one from the list of rides.' },
+  VENDOR_NOT_READY: { status: 409, message: 'This driver cannot take payments yet. Pick another ride.' },
+  ORDER_CONFLICT: {
+    status: 409,
+    message: 'This order was already placed with other details. Start again from the list of rides.',
+  },
+};
+
+/** Maps an error thrown by a route to a page: a refused request is the visitor's problem, the rest is ours. */
 export function errorReply(error: unknown): Reply {
-  if (isMarketplaceError(error)) {
-    const clientError = ['INVALID_INPUT', 'VENDOR_NOT_FOUND', 'VENDOR_NOT_READY', 'ORDER_CONFLICT'].includes(error.code);
-    return html(errorPage(clientError ? 400 : 502, error.message), clientError ? 400 : 502);
+  const known = isMarketplaceError(error) ? CLIENT_ERRORS[error.code] : undefined;
+  if (known) return html(errorPage(known.status, known.message), known.status);
+  if (isMarketplaceError(error) && error.code === 'STRIPE_ERROR') {
+    return html(errorPage(502, 'Stripe did not complete the request. Try again in a moment.'), 502);
   }
-  return html(errorPage(500, 'Unexpected error'), 500);
+  return html(errorPage(500, 'Something failed on our side. Try again in a moment.'), 500);
 }

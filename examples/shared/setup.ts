@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import Stripe from 'stripe';
-import { Marketplace, percentage } from 'stripe-marketplace';
+import { type Logger, Marketplace, percentage } from 'stripe-marketplace';
 import { postgresStorage, type PostgresStorage } from 'stripe-marketplace/postgres';
 import { createSandbox, type StripeSandbox } from 'stripe-marketplace/testing';
 
@@ -15,6 +15,10 @@ export interface ExampleOptions {
   env?: NodeJS.ProcessEnv;
   /** Use this sandbox instead of creating one (tests share one across server restarts). */
   sandbox?: StripeSandbox;
+  /** The Marketplace's logger (silent when omitted). */
+  logger?: Logger;
+  /** Called with the Stripe client once it is made, to watch its requests. */
+  watchStripe?: (stripe: Stripe) => void;
 }
 
 export interface Example {
@@ -65,9 +69,12 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
     if (!env.STRIPE_PUBLISHABLE_KEY || !env.STRIPE_WEBHOOK_SECRET) {
       throw new Error('With STRIPE_SECRET_KEY, also set STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (see .env.example)');
     }
+    const stripe = new Stripe(secretKey);
+    options.watchStripe?.(stripe);
     const market = new Marketplace({
-      stripe: new Stripe(secretKey),
+      stripe,
       storage,
+      ...(options.logger ? { logger: options.logger } : {}),
       commission: percentage(12),
       webhookSecrets: {
         platform: env.STRIPE_WEBHOOK_SECRET,
@@ -90,9 +97,12 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
   const ownSandbox = !options.sandbox;
   const sandbox = options.sandbox ?? createSandbox();
   if (ownSandbox) await sandbox.listen();
+  const stripe = sandbox.stripe();
+  options.watchStripe?.(stripe);
   const market = new Marketplace({
-    stripe: sandbox.stripe(),
+    stripe,
     storage,
+    ...(options.logger ? { logger: options.logger } : {}),
     commission: percentage(12),
     webhookSecrets: SANDBOX_SECRETS,
     livemode: false,

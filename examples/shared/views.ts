@@ -88,7 +88,8 @@ const STATUS_TEXT: Record<string, string> = {
 };
 
 export function vendorStatusPage(vendor: VendorRecord): string {
-  const due = [...vendor.requirements.pastDue, ...vendor.requirements.currentlyDue];
+  // Stripe lists a past-due requirement in currently_due as well: show each once.
+  const due = [...new Set([...vendor.requirements.pastDue, ...vendor.requirements.currentlyDue])];
   return layout(
     `Driver ${vendor.vendorId}`,
     `<div class="card">
@@ -96,7 +97,7 @@ export function vendorStatusPage(vendor: VendorRecord): string {
 <p>${escapeHtml(STATUS_TEXT[vendor.status] ?? '')}</p>
 <p class="muted">Charges enabled: ${vendor.chargesEnabled} · Payouts enabled: ${vendor.payoutsEnabled} ·
 Transfers: ${escapeHtml(vendor.transfersCapability)}</p>
-${due.length > 0 ? `<p>Still due: ${due.map(escapeHtml).join(', ')}</p>` : ''}
+${due.length > 0 ? `<p>Still due:</p><ul id="requirements">${due.map((field) => `<li>${escapeHtml(field)}</li>`).join('')}</ul>` : ''}
 ${vendor.status === 'active' ? '' : `<p><a href="/vendors/${encodeURIComponent(vendor.vendorId)}/onboard" id="continue-onboarding">Continue onboarding</a></p>`}
 </div>`,
   );
@@ -153,24 +154,57 @@ document.getElementById('payment-form').addEventListener('submit', async (event)
   );
 }
 
-const OPEN_STATUSES = new Set(['pending', 'processing']);
+/** Statuses the order can still leave on the payer's side: a failed payment may be retried with another card. */
+const OPEN_STATUSES = new Set(['pending', 'processing', 'failed']);
+/** The order page stops reloading itself once the order has not changed for this long (an abandoned checkout). */
+export const REFRESH_STOP_MS = 15 * 60_000;
+/** The longest pause between two reloads. */
+const REFRESH_MAX_SECONDS = 30;
 
-export function orderPage(order: OrderRecord): string {
+/**
+ * Seconds until the order page reloads itself, or undefined when it should not. Right after a change (a redirect back
+ * from checkout, a declined card) it reloads every second; the pause then grows with the time the order has been
+ * quiet, one second per ten, up to 30 s, and stops after 15 minutes without a change or once the order is settled.
+ */
+export function refreshSeconds(order: OrderRecord, now: number): number | undefined {
+  const quietMs = Math.max(0, now - order.updatedAt);
+  if (!OPEN_STATUSES.has(order.status) || quietMs >= REFRESH_STOP_MS) return undefined;
+  return Math.min(REFRESH_MAX_SECONDS, Math.max(1, Math.floor(quietMs / 10_000)));
+}
+
+/** An open order that has not changed for REFRESH_STOP_MS: most likely a checkout the payer left. */
+export function looksAbandoned(order: OrderRecord, now: number): boolean {
+  return OPEN_STATUSES.has(order.status) && now - order.updatedAt >= REFRESH_STOP_MS;
+}
+
+export function orderPage(order: OrderRecord, now: number): string {
+  const refresh = refreshSeconds(order, now);
+  // Only a failed order shows why: after a declined card and then a good one, the old decline is history.
+  const failure =
+    order.status === 'failed' && order.lastPaymentError
+      ? `<p id="payment-error">The payment was declined (${escapeHtml(order.lastPaymentError.declineCode ?? order.lastPaymentError.code ?? 'no reason given')}). You can pay again with another card.</p>`
+      : '';
+  const waiting =
+    refresh !== undefined
+      ? '<span id="refreshing">It refreshes until the payment settles.</span>'
+      : looksAbandoned(order, now)
+        ? `<span id="stopped">Nothing has changed for a while, so it stopped refreshing. <a href="/orders/${encodeURIComponent(order.orderId)}">Reload</a> to check again.</span>`
+        : '';
   return layout(
     `Order ${order.orderId}`,
     `<div class="card">
 <p>Status: <span class="status" id="order-status">${escapeHtml(order.status)}</span></p>
 <p>Amount: ${escapeHtml(money(order.amount, order.currency))}</p>
 ${order.amountRefunded > 0 ? `<p>Refunded: ${escapeHtml(money(order.amountRefunded, order.currency))}</p>` : ''}
-${order.lastPaymentError ? `<p>Last payment error: ${escapeHtml(order.lastPaymentError.declineCode ?? order.lastPaymentError.code ?? '')}</p>` : ''}
+${failure}
 <p class="muted">This page shows what the platform learned from Stripe's webhook, not what the browser redirect suggested.
-${OPEN_STATUSES.has(order.status) ? 'It refreshes until the payment settles.' : ''}</p>
+${waiting}</p>
 </div>`,
-    { refreshSeconds: OPEN_STATUSES.has(order.status) ? 1 : undefined },
+    refresh !== undefined ? { refreshSeconds: refresh } : {},
   );
 }
 
-export function platformPage(orders: OrderRecord[]): string {
+export function platformPage(orders: OrderRecord[], now: number): string {
   const rows = orders
     .map(
       (o) => `<tr data-order="${escapeHtml(o.orderId)}">
@@ -179,7 +213,7 @@ export function platformPage(orders: OrderRecord[]): string {
 <td class="num">${escapeHtml(money(o.amount, o.currency))}</td>
 <td class="num fee">${escapeHtml(money(o.applicationFeeAmount, o.currency))}</td>
 <td class="num">${escapeHtml(money(o.vendorAmount, o.currency))}</td>
-<td class="status">${escapeHtml(o.status)}</td>
+<td class="status">${escapeHtml(o.status)}${looksAbandoned(o, now) ? ' <span class="muted abandoned">(abandoned?)</span>' : ''}</td>
 </tr>`,
     )
     .join('\n');
@@ -190,6 +224,16 @@ export function platformPage(orders: OrderRecord[]): string {
   );
 }
 
+const ERROR_TITLES: Record<number, string> = {
+  400: 'Bad request',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  502: 'Stripe is not answering',
+};
+
+/** A page for a 4xx or 5xx answer: the status's own title and a message written for the visitor. */
 export function errorPage(status: number, message: string): string {
-  return layout(status >= 500 ? 'Something went wrong' : 'Not found', `<p>${escapeHtml(message)}</p>`);
+  const title = ERROR_TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'Request refused');
+  return layout(title, `<p id="error-message">${escapeHtml(message)}</p>\n<p><a href="/">Back to the start</a></p>`);
 }

@@ -125,6 +125,19 @@ export function bin(name) {
   return path.join(root, 'node_modules', '.bin', name);
 }
 
+/** The files the exports map points at that do not exist, as `file (exports["subpath"])`. */
+export function missingExportTargets(pkg = readPackage()) {
+  const targets = [
+    ...publicSubpaths(pkg).flatMap((subpath) =>
+      Object.values(pkg.exports[subpath]).flatMap((condition) => Object.values(condition).map((file) => [subpath, file])),
+    ),
+    ...fileSubpaths(pkg).map((subpath) => [subpath, pkg.exports[subpath]]),
+  ];
+  return targets
+    .filter(([, file]) => !existsSync(path.join(root, file)))
+    .map(([subpath, file]) => `${file} (exports["${subpath}"])`);
+}
+
 /**
  * Packs the package (from the existing dist/, without running lifecycle scripts) into `destination`,
  * which is emptied first. Returns `{ tarball, files, sizes, size, unpackedSize }` (sizes in bytes; `sizes` per file, unpacked).
@@ -132,18 +145,8 @@ export function bin(name) {
 export function packTarball(destination = path.join(root, 'test-artifacts', 'package')) {
   rmSync(destination, { recursive: true, force: true });
   mkdirSync(destination, { recursive: true });
-  const pkg = readPackage();
-  const targets = [
-    ...publicSubpaths(pkg).flatMap((subpath) =>
-      Object.values(pkg.exports[subpath]).flatMap((condition) => Object.values(condition).map((file) => [subpath, file])),
-    ),
-    ...fileSubpaths(pkg).map((subpath) => [subpath, pkg.exports[subpath]]),
-  ];
-  for (const [subpath, file] of targets) {
-    if (!existsSync(path.join(root, file))) {
-      throw new Error(`${file} (exports["${subpath}"]) does not exist: run \`npm run build\` first`);
-    }
-  }
+  const [missing] = missingExportTargets(readPackage());
+  if (missing) throw new Error(`${missing} does not exist: run \`npm run build\` first`);
   const [info] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination]));
   return {
     tarball: path.join(destination, info.filename),

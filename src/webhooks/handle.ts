@@ -41,7 +41,7 @@ export async function handleWebhook(pipeline: Pipeline, settings: HandleSettings
     }
     const outcome = await receiveEvent(pipeline, verified.event, { source: 'delivery', enqueue: settings.mode === 'inbox' });
     const result = resultOf(outcome);
-    safeLog(ctx, 'info', 'webhook', {
+    safeLog(ctx, 'info', 'webhook handled', {
       eventId: result.eventId,
       type: result.type,
       status: result.status,

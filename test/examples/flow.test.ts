@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
 import { pages } from '../../examples/shared/routes.js';
 import { createExample } from '../../examples/shared/setup.js';
@@ -14,6 +14,9 @@ import {
   tempDataDir,
   textOf,
 } from './harness.js';
+
+// Each test starts example servers on PGlite, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 describe.each<Framework>(['express', 'fastify'])('the %s example, over HTTP against the sandbox', (framework) => {
   let sandbox: StripeSandbox | undefined;
@@ -102,14 +105,17 @@ describe.each<Framework>(['express', 'fastify'])('the %s example, over HTTP agai
     expect(response.status).toBe(400);
   });
 
-  it('shows 404 for an unknown order and a clear error for an unknown vendor', async () => {
+  it('shows 404 pages, titled Not found, for an unknown order and an unknown vendor', async () => {
     sandbox = await startSandbox({ webhooks: { autoDeliver: false } });
     data = tempDataDir();
     app = await startExample(framework, sandbox, data.dir);
-    expect((await get(`${app.baseUrl}/orders/order_nope`)).status).toBe(404);
+    const order = await get(`${app.baseUrl}/orders/order_nope`);
+    expect(order.status).toBe(404);
+    expect(order.text).toContain('<h1>Not found</h1>');
     const buy = await post(`${app.baseUrl}/orders`, { vendorId: 'ghost' });
-    expect(buy.status).toBe(400);
-    expect(buy.text).toContain('no vendor &quot;ghost&quot; is stored');
+    expect(buy.status).toBe(404);
+    expect(buy.text).toContain('<h1>Not found</h1>');
+    expect(textOf(buy.text, 'error-message')).toBe('There is no such driver. Pick one from the list of rides.');
   });
 });
 

@@ -1,22 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, type StripeSandbox } from 'stripe-marketplace/testing';
-import { createApp as createExpressApp } from '../../examples/express/app.js';
-import { createApp as createFastifyApp } from '../../examples/fastify/app.js';
-import { SANDBOX_SECRETS, createExample, type Example } from '../../examples/shared/setup.js';
+import { listener as expressListener } from '../../examples/express/app.js';
+import { listener as fastifyListener } from '../../examples/fastify/app.js';
+import { type RunningExample, startExample as startServer } from '../../examples/shared/main.js';
+import { SANDBOX_SECRETS } from '../../examples/shared/setup.js';
 
 export type Framework = 'express' | 'fastify';
-
-export interface RunningExample {
-  baseUrl: string;
-  port: number;
-  example: Example;
-  /** Stops the server and closes storage (the sandbox belongs to the caller). */
-  stop(): Promise<void>;
-}
+export type { RunningExample };
 
 /** A sandbox listening on loopback whose webhooks go to `${exampleUrl}/webhooks/stripe` once registered. */
 export async function startSandbox(options: Parameters<typeof createSandbox>[0] = {}): Promise<StripeSandbox> {
@@ -36,46 +28,45 @@ export function tempDataDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Starts one example app as `npm run example:*` would, but on the given sandbox, data folder and port (0: any free one). */
-export async function startExample(
+export interface ExampleOptions {
+  /** 0 (default): any free port. */
+  port?: number;
+  /** Collects the log lines (default: dropped). */
+  log?: string[];
+  /** The clock of the order pages (default `Date.now`). */
+  now?: () => number;
+}
+
+/**
+ * Starts one example app as `npm run example:*` does (same start-up code), but on the given sandbox and data folder,
+ * on 127.0.0.1.
+ */
+export function startExample(
   framework: Framework,
   sandbox: StripeSandbox,
   dataDir: string,
-  port = 0,
+  { port = 0, log, now }: ExampleOptions = {},
 ): Promise<RunningExample> {
-  const example = await createExample({ dataDir, sandbox, env: {} });
-  let baseUrl = '';
-  const deps = {
-    market: example.market,
-    baseUrl: () => baseUrl,
-    checkoutMode: example.checkoutMode,
-    stripeLabel: example.stripeLabel,
-  };
-  let server: Server;
-  let close: () => Promise<void>;
-  if (framework === 'express') {
-    const app = createExpressApp(deps);
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(port, '127.0.0.1', () => resolve(s));
-    });
-    close = () => new Promise((resolve) => server.close(() => resolve()));
-  } else {
-    const app = createFastifyApp(deps);
-    await app.listen({ port, host: '127.0.0.1' });
-    server = app.server;
-    close = () => app.close();
-  }
-  const actualPort = (server.address() as AddressInfo).port;
-  baseUrl = `http://127.0.0.1:${actualPort}`;
-  return {
-    baseUrl,
-    port: actualPort,
-    example,
-    async stop() {
-      await close();
-      await example.close();
-    },
-  };
+  return startServer(framework === 'express' ? expressListener : fastifyListener, {
+    dataDir,
+    port,
+    sandbox,
+    env: {},
+    write: (line) => log?.push(line),
+    ...(now ? { now } : {}),
+  });
+}
+
+/** Onboards `vendorId` through the example's Marketplace and completes it in the sandbox: a driver who can be paid. */
+export async function activeDriver(running: RunningExample, sandbox: StripeSandbox, vendorId: string): Promise<void> {
+  const { market } = running.example;
+  const { accountId } = await market.onboardVendor({
+    vendorId,
+    returnUrl: `${running.baseUrl}/vendors/${vendorId}/return`,
+    refreshUrl: `${running.baseUrl}/vendors/${vendorId}/refresh`,
+  });
+  sandbox.completeOnboarding(accountId);
+  await market.completeOnboarding({ vendorId });
 }
 
 /** A tiny browser: follows nothing by itself, so each redirect is visible. */

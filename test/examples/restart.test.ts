@@ -1,6 +1,19 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import type { StripeSandbox } from 'stripe-marketplace/testing';
-import { type RunningExample, get, post, registerWebhooks, startExample, startSandbox, tempDataDir, textOf } from './harness.js';
+import {
+  type RunningExample,
+  activeDriver,
+  get,
+  post,
+  registerWebhooks,
+  startExample,
+  startSandbox,
+  tempDataDir,
+  textOf,
+} from './harness.js';
+
+// Each test starts example servers on PGlite, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 let sandbox: StripeSandbox | undefined;
 let app: RunningExample | undefined;
@@ -20,14 +33,7 @@ it('keeps the order across a restart between checkout and webhook, and the redel
   const { port, baseUrl } = app;
   registerWebhooks(sandbox, baseUrl);
 
-  const market = app.example.market;
-  const { accountId } = await market.onboardVendor({
-    vendorId: 'driver_1',
-    returnUrl: `${baseUrl}/vendors/driver_1/return`,
-    refreshUrl: `${baseUrl}/vendors/driver_1/refresh`,
-  });
-  sandbox.completeOnboarding(accountId);
-  await market.completeOnboarding({ vendorId: 'driver_1' });
+  await activeDriver(app, sandbox, 'driver_1');
   await sandbox.flushWebhooks();
 
   const buy = await post(`${baseUrl}/orders`, { vendorId: 'driver_1', orderId: 'order_restart-1' });
@@ -53,7 +59,7 @@ it('keeps the order across a restart between checkout and webhook, and the redel
     .toBe(true);
 
   // Back up on the same port and data folder: the order survived, and is still waiting for Stripe's word.
-  app = await startExample('express', sandbox, data.dir, port);
+  app = await startExample('express', sandbox, data.dir, { port });
   const waiting = await get(`${baseUrl}/orders/order_restart-1`);
   expect(waiting.status).toBe(200);
   expect(textOf(waiting.text, 'order-status')).toBe('pending');
