@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { completeOnboarding, createOAuthCode, payCheckoutSession } from './controls.js';
+import * as lifecycle from './controls-lifecycle.js';
 import { SandboxCore } from './core/core.js';
 import { dispatch } from './core/dispatch.js';
 import { RouteTable } from './core/routes.js';
@@ -130,6 +131,15 @@ export class Sandbox {
    */
   async payCheckoutSession(sessionId: string, paymentMethod = 'pm_card_visa'): Promise<Stripe.Checkout.Session> {
     return payCheckoutSession(this.core, sessionId, paymentMethod);
+  }
+
+  /**
+   * Closes an open dispute as the card network would decide it. `won` reinstates the withdrawn amount and dispute
+   * fee (`charge.dispute.funds_reinstated`); `lost` leaves them withdrawn; an inquiry closes as `warning_closed`.
+   * Emits `charge.dispute.closed`.
+   */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): Stripe.Dispute {
+    return lifecycle.closeDispute(this.core, disputeId, outcome);
   }
 
   // ---- transport entry points ----

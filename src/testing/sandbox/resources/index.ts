@@ -5,6 +5,7 @@ import { applicationFees } from './application-fees.js';
 import { balance } from './balance.js';
 import { charges } from './charges.js';
 import { checkoutSessions } from './checkout-sessions.js';
+import { disputes } from './disputes.js';
 import { events } from './events.js';
 import { loginLinks } from './login-links.js';
 import { oauth } from './oauth.js';
@@ -29,4 +30,5 @@ export const RESOURCES: readonly ResourceModule[] = [
   balance,
   checkoutSessions,
   events,
+  disputes,
 ];

@@ -8,6 +8,7 @@ import { newApplicationFee, newCharge, type CardInfo } from '../objects.js';
 import type { Params } from '../params.js';
 import { FEES } from './application-fees.js';
 import { CHARGE_META, CHARGES, type ChargeMeta } from './charges.js';
+import { openDispute } from './disputes.js';
 import { moveToConnected } from './transfers.js';
 
 /**
@@ -41,7 +42,8 @@ export function confirm(core: SandboxCore, stored: Stored<Stripe.PaymentIntent>,
   if (p.receipt_email !== undefined) intent.receipt_email = str(p.receipt_email);
   intent.payment_method = paymentMethod;
   if (outcome.decline) return decline(core, stored, paymentMethod, outcome.card, outcome.decline);
-  succeed(core, stored, paymentMethod, outcome.card, stored.owner);
+  const charge = succeed(core, stored, paymentMethod, outcome.card, stored.owner);
+  if (outcome.dispute) openDispute(core, charge, stored.owner, outcome.dispute);
   return intent;
 }
 
