@@ -6,6 +6,8 @@ export interface CardOutcome {
   card: CardInfo;
   /** Undefined when the payment succeeds. */
   decline?: { code: string; declineCode: string | undefined; message: string };
+  /** Its funds skip the pending balance (https://docs.stripe.com/testing#available-balance). */
+  bypassPending?: boolean;
   /** The dispute Stripe opens once the payment succeeds (https://docs.stripe.com/testing#disputes). */
   dispute?: DisputeKind;
 }
@@ -28,8 +30,8 @@ const OUTCOMES: Record<string, CardOutcome> = {
   pm_card_mastercard: { card: { brand: 'mastercard', last4: '4444', funding: 'credit', country: 'US' } },
   pm_card_amex: { card: { brand: 'amex', last4: '8431', funding: 'credit', country: 'US' } },
   pm_card_gb: { card: { ...visa, last4: '0000', country: 'GB' } },
-  // At Stripe its funds skip the pending balance; the sandbox settles every payment at once anyway.
-  pm_card_bypassPending: { card: { ...visa, last4: '0077' } },
+  // Its funds skip the pending balance, whatever the sandbox's `settlementDelayDays`.
+  pm_card_bypassPending: { card: { ...visa, last4: '0077' }, bypassPending: true },
   // Dispute test cards (https://docs.stripe.com/testing#disputes): the payment succeeds, then the dispute opens.
   pm_card_createDispute: { card: { ...visa, last4: '0259' }, dispute: 'fraudulent' },
   pm_card_createDisputeProductNotReceived: { card: { ...visa, last4: '2685' }, dispute: 'product_not_received' },

@@ -39,9 +39,13 @@ export class Sandbox {
     return this.core.nowMs();
   }
 
-  /** Moves the sandbox's clock forward, for example past an account link's expiry. */
+  /**
+   * Moves the sandbox's clock forward, for example past an account link's expiry. Pending funds whose
+   * `available_on` it passes become available (`balance.available`), pending payouts arrive (`payout.paid` or
+   * `payout.failed`), and connected accounts with a bank account are paid out once per day (`payout.created`).
+   */
   advanceTime(ms: number): void {
-    this.core.advanceTime(ms);
+    lifecycle.advanceTime(this.core, ms);
   }
 
   /** The origin that hosted-page URLs start with. */

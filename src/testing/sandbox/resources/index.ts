@@ -10,6 +10,7 @@ import { events } from './events.js';
 import { loginLinks } from './login-links.js';
 import { oauth } from './oauth.js';
 import { paymentIntents } from './payment-intents.js';
+import { payouts } from './payouts.js';
 import { refunds } from './refunds.js';
 import { transfers } from './transfers.js';
 
@@ -31,4 +32,5 @@ export const RESOURCES: readonly ResourceModule[] = [
   checkoutSessions,
   events,
   disputes,
+  payouts,
 ];

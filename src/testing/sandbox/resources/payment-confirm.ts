@@ -42,7 +42,8 @@ export function confirm(core: SandboxCore, stored: Stored<Stripe.PaymentIntent>,
   if (p.receipt_email !== undefined) intent.receipt_email = str(p.receipt_email);
   intent.payment_method = paymentMethod;
   if (outcome.decline) return decline(core, stored, paymentMethod, outcome.card, outcome.decline);
-  const charge = succeed(core, stored, paymentMethod, outcome.card, stored.owner);
+  const availableOn = outcome.bypassPending ? undefined : core.ledger.paymentAvailableOn();
+  const charge = succeed(core, stored, paymentMethod, outcome.card, stored.owner, availableOn);
   if (outcome.dispute) openDispute(core, charge, stored.owner, outcome.dispute);
   return intent;
 }
@@ -105,6 +106,7 @@ function succeed(
   paymentMethod: string,
   card: CardInfo,
   merchant: string,
+  availableOn: number | undefined,
 ): Stripe.Charge {
   const intent = stored.obj;
   const amount = intent.amount;
@@ -118,6 +120,7 @@ function succeed(
     type: 'charge',
     reportingCategory: 'charge',
     source: chargeId,
+    availableOn,
   });
   const fields = chargeOf(intent, paymentMethod, card);
   const destination = fields.destination;
@@ -150,7 +153,13 @@ function succeed(
   if (fee !== null && fee > 0) {
     const payer = destination ?? merchant;
     const feeId = core.id('fee');
-    const entry = { currency, type: 'application_fee', reportingCategory: 'platform_earning', source: feeId } as const;
+    const entry = {
+      currency,
+      type: 'application_fee',
+      reportingCategory: 'platform_earning',
+      source: feeId,
+      availableOn,
+    } as const;
     core.ledger.record({ ...entry, account: payer, amount: -fee, description: 'Application fee' });
     const platformTxn = core.ledger.record({ ...entry, account: core.platformId, amount: fee });
     applicationFee = newApplicationFee({
