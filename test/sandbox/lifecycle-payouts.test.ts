@@ -100,6 +100,25 @@ describe('payouts', () => {
     ]);
   });
 
+  it('delivers payout and balance events to the Connect endpoint only, with the account', async () => {
+    const { sandbox, stripe, vendor } = await vendorWithBank('000123456789');
+    const received: { endpoint: string; type: string; account?: string }[] = [];
+    const collect = (endpoint: string) => (body: string) => {
+      const event = JSON.parse(body) as Stripe.Event;
+      received.push({ endpoint, type: event.type, account: event.account });
+      return { status: 200 };
+    };
+    sandbox.addWebhookEndpoint({ handler: collect('platform') });
+    sandbox.addWebhookEndpoint({ handler: collect('connect'), connect: true });
+    await stripe.payouts.create({ amount: 2000, currency: 'usd' }, { stripeAccount: vendor });
+    sandbox.advanceTime(DAY_MS);
+    await sandbox.flushWebhooks();
+    expect(received.filter((r) => r.type.startsWith('payout.'))).toEqual([
+      { endpoint: 'connect', type: 'payout.created', account: vendor },
+      { endpoint: 'connect', type: 'payout.paid', account: vendor },
+    ]);
+  });
+
   it('fails with account_closed for 000111111113', async () => {
     const { sandbox, stripe, vendor } = await vendorWithBank('000111111113');
     const payout = await stripe.payouts.create({ amount: 100, currency: 'usd' }, { stripeAccount: vendor });
