@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { completeOnboarding, createOAuthCode, payCheckoutSession } from './controls.js';
 import { advanceBilling } from './controls-billing.js';
+import * as lifecycle from './controls-lifecycle.js';
 import { SandboxCore } from './core/core.js';
 import { dispatch } from './core/dispatch.js';
 import { RouteTable } from './core/routes.js';
@@ -40,11 +41,14 @@ export class Sandbox {
   }
 
   /**
-   * Moves the sandbox's clock forward, for example past an account link's expiry. Billing runs what fell due on the
-   * way: subscription renewals (a draft invoice, finalized and charged an hour later), cancellations at period end.
+   * Moves the sandbox's clock forward, for example past an account link's expiry. Pending funds whose
+   * `available_on` it passes become available (`balance.available`), pending payouts arrive (`payout.paid` or
+   * `payout.failed`), and connected accounts with a bank account are paid out once per day (`payout.created`).
+   * Billing runs what fell due on the way: subscription renewals (a draft invoice, finalized and charged an hour
+   * later), cancellations at period end.
    */
   advanceTime(ms: number): void {
-    this.core.advanceTime(ms);
+    lifecycle.advanceTime(this.core, ms);
     advanceBilling(this.core);
   }
 
@@ -135,6 +139,15 @@ export class Sandbox {
    */
   async payCheckoutSession(sessionId: string, paymentMethod = 'pm_card_visa'): Promise<Stripe.Checkout.Session> {
     return payCheckoutSession(this.core, sessionId, paymentMethod);
+  }
+
+  /**
+   * Closes an open dispute as the card network would decide it. `won` reinstates the withdrawn amount and dispute
+   * fee (`charge.dispute.funds_reinstated`); `lost` leaves them withdrawn; an inquiry closes as `warning_closed`.
+   * Emits `charge.dispute.closed`.
+   */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): Stripe.Dispute {
+    return lifecycle.closeDispute(this.core, disputeId, outcome);
   }
 
   // ---- transport entry points ----

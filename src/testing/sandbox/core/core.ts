@@ -52,6 +52,10 @@ export class SandboxCore {
     const newId = (prefix: string) => this.id(prefix);
     const nowSeconds = () => this.nowSeconds();
     this.ledger = new Ledger(this.state(BALANCE_TRANSACTIONS), newId, nowSeconds, feeBasisPoints, feeFixed);
+    const delayDays = options.settlementDelayDays ?? 0;
+    if (!Number.isSafeInteger(delayDays) || delayDays < 0)
+      throw new TypeError('createSandbox: settlementDelayDays takes a non-negative integer');
+    this.ledger.settlementDelaySeconds = delayDays * 86_400;
     this.events = new EventLog(
       this.webhooks,
       () => this.platformId,
