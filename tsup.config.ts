@@ -20,7 +20,18 @@ export default defineConfig({
   treeshake: true,
   // zod/mini is bundled (and tree-shaken) so that importing the library stays cheap.
   noExternal: ['zod'],
-  external: ['stripe', 'node:http', 'node:net', 'pg', '@electric-sql/pglite', 'express', 'fastify', 'vitest'],
+  external: [
+    'stripe',
+    'node:http',
+    'node:net',
+    'node:fs/promises',
+    'node:path',
+    'pg',
+    '@electric-sql/pglite',
+    'express',
+    'fastify',
+    'vitest',
+  ],
   // The PostgreSQL schema for teams that run their own migrations (default table prefix).
   onSuccess: async () => {
     await writeFile('dist/schema.sql', postgresSchemaSql());
