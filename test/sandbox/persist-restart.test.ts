@@ -102,6 +102,20 @@ describe('createSandbox({ file })', () => {
     expect(saved).toMatchObject({ format: 'stripe-marketplace-sandbox/1', platformId: sandbox.platformId });
   });
 
+  it('reports a write that failed after a change at the next save, instead of losing it silently', async () => {
+    const sandbox = await start({ saveDelayMs: 0 });
+    rmSync(join(dir, 'nested'), { recursive: true });
+    writeFileSync(join(dir, 'nested'), 'not a directory');
+    await sandbox.stripe().accounts.create({ controller: EXPRESS, capabilities: { transfers: { requested: true } } });
+    // The timer's write fails; the failure is kept even once the disk is fine again, and reported once.
+    const persister = (sandbox as unknown as { persister: { failure: unknown } }).persister;
+    await vi.waitFor(() => expect(persister.failure).toBeDefined());
+    rmSync(join(dir, 'nested'));
+    await expect(sandbox.save()).rejects.toThrow(/ENOTDIR|EEXIST/);
+    await sandbox.save();
+    expect(readFileSync(file, 'utf8')).toContain(sandbox.platformId);
+  });
+
   it('refuses a file that is not a saved sandbox, naming it', async () => {
     writeFileSync(join(dir, 'other.json'), '{"hello":1}');
     await expect(createSandbox({ file: join(dir, 'other.json') })).rejects.toThrow(

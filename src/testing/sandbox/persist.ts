@@ -119,6 +119,8 @@ export class SandboxPersister {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
+  /** The error of the last write started by the timer, reported by the next `save()` or `close()`. */
+  private failure: unknown;
 
   constructor(
     private readonly core: SandboxCore,
@@ -132,7 +134,9 @@ export class SandboxPersister {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const timer = setTimeout(() => {
       this.timer = undefined;
-      void this.save().catch(() => undefined);
+      this.save().catch((error: unknown) => {
+        this.failure = error;
+      });
     }, this.delayMs);
     (timer as { unref?: () => void }).unref?.();
     this.timer = timer;
@@ -140,6 +144,9 @@ export class SandboxPersister {
 
   /** Saves now (after any write in progress). Resolves when the file holds the current state. */
   save(): Promise<void> {
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure !== undefined) return Promise.reject(failure);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.dirty = false;
@@ -151,7 +158,7 @@ export class SandboxPersister {
 
   /** Saves what changed since the last save, and stops the timer. */
   async close(): Promise<void> {
-    if (this.dirty) await this.save();
+    if (this.dirty || this.failure !== undefined) await this.save();
     else await this.writing;
   }
 }
