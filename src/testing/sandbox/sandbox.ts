@@ -7,6 +7,7 @@ import { dispatch } from './core/dispatch.js';
 import { RouteTable } from './core/routes.js';
 import type { RawRequest, RawResponse, SandboxBalance, SandboxOptions } from './core/types.js';
 import { clone } from './core/util.js';
+import { dashboardResponse } from './dashboard.js';
 import { parseForm } from './form.js';
 import { hostedPage } from './hosted.js';
 import { requireAccount } from './resources/accounts.js';
@@ -24,13 +25,15 @@ const ROUTES = new RouteTable(RESOURCES);
  * `createSandbox()`; see the README section "Testing with the offline sandbox".
  */
 export class Sandbox {
-  /** The platform's own account id. */
-  readonly platformId: string;
-  private readonly core: SandboxCore;
+  protected readonly core: SandboxCore;
 
   constructor(options: SandboxOptions = {}) {
     this.core = new SandboxCore(options);
-    this.platformId = this.core.platformId;
+  }
+
+  /** The platform's own account id. */
+  get platformId(): string {
+    return this.core.platformId;
   }
 
   // ---- clock, hosted pages ----
@@ -181,6 +184,7 @@ export class Sandbox {
       });
       return new Response(raw.body, { status: raw.status, headers: raw.headers });
     }
+    if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) return dashboardResponse(this.core, ROUTES);
     const form = method === 'POST' ? parseForm(await request.text()) : {};
     return hostedPage(this.core, method, url, form);
   }
