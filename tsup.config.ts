@@ -15,6 +15,9 @@ export default defineConfig({
     // #conformance-processes: the conformance suite's multi-process runner (node:child_process) under `node` only.
     'conformance-processes': 'src/testing/conformance/processes-node.ts',
     'conformance-processes-stub': 'src/testing/conformance/processes-stub.ts',
+    // #sandbox-persist: createSandbox({ file })'s file I/O (node:fs) under `node` only.
+    'sandbox-persist': 'src/testing/sandbox/persist-node.ts',
+    'sandbox-persist-stub': 'src/testing/sandbox/persist-stub.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -35,6 +38,7 @@ export default defineConfig({
     'node:child_process',
     '#sandbox-node-server',
     '#conformance-processes',
+    '#sandbox-persist',
     'node:fs/promises',
     'node:path',
     'pg',

@@ -7,6 +7,7 @@ export default defineConfig({
     alias: {
       '#sandbox-node-server': fileURLToPath(new URL('./src/testing/sandbox/node-server.ts', import.meta.url)),
       '#conformance-processes': fileURLToPath(new URL('./src/testing/conformance/processes-node.ts', import.meta.url)),
+      '#sandbox-persist': fileURLToPath(new URL('./src/testing/sandbox/persist-node.ts', import.meta.url)),
     },
   },
   test: {

@@ -67,7 +67,7 @@ export class StripeSandbox extends Sandbox {
 
   /** @internal Used by `createSandbox({ file })`: restores `text` (when given) and saves after each change. */
   async persistTo(file: string, text: string | null, delayMs: number): Promise<void> {
-    const { writeStateFile } = await import('./persist-node.js');
+    const { writeStateFile }: typeof import('./persist-node.js') = await import('#sandbox-persist');
     if (text !== null) restoreSnapshot(this.core, decodeSnapshot(text, file));
     const persister = new SandboxPersister(this.core, (content) => writeStateFile(file, content), delayMs);
     this.persister = persister;
@@ -132,7 +132,8 @@ export function createSandbox(
 async function openSandbox(file: string, delayMs: number, options: SandboxOptions): Promise<StripeSandbox> {
   if (!Number.isSafeInteger(delayMs) || delayMs < 0)
     throw new TypeError('createSandbox: saveDelayMs takes a non-negative integer');
-  const { readStateFile } = await import('./persist-node.js');
+  // The `node` condition of package.json "imports" loads the file I/O; other runtimes get a stub that says why not.
+  const { readStateFile }: typeof import('./persist-node.js') = await import('#sandbox-persist');
   const sandbox = new StripeSandbox(options);
   await sandbox.persistTo(file, await readStateFile(file), delayMs);
   return sandbox;
