@@ -114,12 +114,9 @@ export async function sandboxCommand(args: readonly string[], io: Io): Promise<n
       `  stripe-node:      new Stripe(key, { host: '${client.host}', port: ${client.port}, protocol: 'http' })`,
       `  Environment:      STRIPE_SECRET_KEY=${SANDBOX_KEY} STRIPE_API_BASE=${server.url}`,
     ];
-    if (forwardTo) {
-      lines.push(
-        `  Platform webhook secret: ${platformSecret} (events forwarded to ${forwardTo})`,
-        `  Connect webhook secret:  ${connectSecret} (events forwarded to ${forwardConnectTo})`,
-      );
-    } else {
+    if (forwardTo) lines.push(`  Platform webhook secret: ${platformSecret} (events forwarded to ${forwardTo})`);
+    if (forwardConnectTo) lines.push(`  Connect webhook secret:  ${connectSecret} (events forwarded to ${forwardConnectTo})`);
+    if (!forwardTo && !forwardConnectTo) {
       lines.push('  Webhooks:         not forwarded; pass --forward-to <url> to receive events');
     }
     io.out.write(`${lines.join('\n')}\nReady. Press Ctrl+C to stop.\n`);

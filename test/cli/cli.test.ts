@@ -96,6 +96,19 @@ describe('stripe-marketplace: help and usage', () => {
     }
   });
 
+  it("sandbox --forward-connect-to alone forwards only connected accounts' events, and stops cleanly on SIGINT", async () => {
+    const only = await startSandbox(['--forward-connect-to', 'http://127.0.0.1:1/hook']);
+    expect(only.output()).toMatch(
+      /Connect webhook secret: {2}whsec_[0-9a-f]{48} \(events forwarded to http:\/\/127\.0\.0\.1:1\/hook\)/,
+    );
+    expect(only.output()).not.toContain('Platform webhook secret');
+    only.child.kill('SIGINT');
+    expect(await exited(only.child)).toBe(0);
+    expect(only.output()).toContain('SIGINT: stopping the sandbox');
+    // The port is free again: the server closed.
+    await expect(fetch(`${only.url}/v1/accounts`)).rejects.toThrow();
+  });
+
   it('a database that cannot be reached is a failure (exit 1) with the reason, not a usage error', async () => {
     const run = await cli(['migrate', '--database-url', 'postgres://postgres@127.0.0.1:1/test']);
     expect(run.code).toBe(1);
