@@ -27,7 +27,12 @@ export async function openDatabase(
 ): Promise<Database> {
   const url = values['database-url'];
   if (!url) throw new UsageError('--database-url is required', help);
-  const [{ default: pg }, { postgresStorage }] = await Promise.all([import('pg'), import('../storage/postgres.js')]);
+  const [{ default: pg }, { postgresStorage }] = await Promise.all([
+    import('pg').catch((error: unknown) => {
+      throw new Error(`the PostgreSQL commands need the pg package: npm install pg (${String(error)})`);
+    }),
+    import('../storage/postgres.js'),
+  ]);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   try {
     const storage = postgresStorage({ client: pool, ...(values['table-prefix'] ? { tablePrefix: values['table-prefix'] } : {}) });
