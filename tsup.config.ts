@@ -2,25 +2,29 @@ import { writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 import { postgresSchemaSql } from './src/storage/postgres-schema.js';
 
+// The public entry points, each with its declarations.
+const library = {
+  index: 'src/index.ts',
+  express: 'src/http/express.ts',
+  fastify: 'src/http/fastify.ts',
+  postgres: 'src/postgres.ts',
+  testing: 'src/testing/index.ts',
+  // package.json "imports" #sandbox-node-server: the `node` condition loads the server, every other runtime the stub.
+  'sandbox-node-server': 'src/testing/sandbox/node-server.ts',
+  'sandbox-node-stub': 'src/testing/sandbox/node-server-stub.ts',
+  // #conformance-processes: the conformance suite's multi-process runner (node:child_process) under `node` only.
+  'conformance-processes': 'src/testing/conformance/processes-node.ts',
+  'conformance-processes-stub': 'src/testing/conformance/processes-stub.ts',
+  // #sandbox-persist: createSandbox({ file })'s file I/O (node:fs) under `node` only.
+  'sandbox-persist': 'src/testing/sandbox/persist-node.ts',
+  'sandbox-persist-stub': 'src/testing/sandbox/persist-stub.ts',
+};
+
 export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    express: 'src/http/express.ts',
-    fastify: 'src/http/fastify.ts',
-    postgres: 'src/postgres.ts',
-    testing: 'src/testing/index.ts',
-    // package.json "imports" #sandbox-node-server: the `node` condition loads the server, every other runtime the stub.
-    'sandbox-node-server': 'src/testing/sandbox/node-server.ts',
-    'sandbox-node-stub': 'src/testing/sandbox/node-server-stub.ts',
-    // #conformance-processes: the conformance suite's multi-process runner (node:child_process) under `node` only.
-    'conformance-processes': 'src/testing/conformance/processes-node.ts',
-    'conformance-processes-stub': 'src/testing/conformance/processes-stub.ts',
-    // #sandbox-persist: createSandbox({ file })'s file I/O (node:fs) under `node` only.
-    'sandbox-persist': 'src/testing/sandbox/persist-node.ts',
-    'sandbox-persist-stub': 'src/testing/sandbox/persist-stub.ts',
-  },
+  // cli: the command line (bin: stripe-marketplace), Node-only and without declarations.
+  entry: { ...library, cli: 'src/cli/index.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: library },
   clean: true,
   sourcemap: true,
   target: 'node20',
@@ -41,6 +45,8 @@ export default defineConfig({
     '#sandbox-persist',
     'node:fs/promises',
     'node:path',
+    'node:crypto',
+    'node:util',
     'pg',
     '@electric-sql/pglite',
     'express',
