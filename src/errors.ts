@@ -18,6 +18,8 @@ export type MarketplaceErrorCode =
   | 'VENDOR_NOT_FOUND'
   /** The vendor's connected account cannot receive transfers yet. */
   | 'VENDOR_NOT_READY'
+  /** Completing OAuth would replace the vendor's connected account with another; pass `replaceAccount: true`. */
+  | 'VENDOR_ACCOUNT_EXISTS'
   /** The order id is already used for a different amount, currency, vendor or mode. */
   | 'ORDER_CONFLICT'
   /** The OAuth `state` is unknown, expired or already used. */

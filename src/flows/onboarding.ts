@@ -102,11 +102,16 @@ export interface CompleteOAuthInput {
   /** Stripe also sends `scope`; it is accepted and ignored. */
   scope?: string;
   /**
-   * The vendor your own session authenticated on the redirect URI. Pass it: the state is then accepted
-   * only if it was issued for this vendor, so a leaked authorize URL completed in someone else's browser
-   * cannot connect their Stripe account to your vendor.
+   * Required: the vendor your own session authenticated on the redirect URI. The state is accepted only if
+   * it was issued for this vendor, so a leaked authorize URL completed in someone else's browser cannot
+   * connect their Stripe account to your vendor.
    */
-  expectedVendorId?: string;
+  expectedVendorId: string;
+  /**
+   * Replace the vendor's connected account when it has another one already. Without it, completing OAuth
+   * for a vendor with a different account is `VENDOR_ACCOUNT_EXISTS` and the stored vendor is unchanged.
+   */
+  replaceAccount?: boolean;
 }
 
 const completeSchema = lazy(() =>
@@ -118,7 +123,8 @@ const completeSchema = lazy(() =>
       error: z.optional(z.string()),
       error_description: z.optional(z.string()),
       scope: z.optional(z.string()),
-      expectedVendorId: z.optional(idSchema()),
+      expectedVendorId: idSchema(),
+      replaceAccount: z.optional(z.boolean()),
     }),
   ]),
 );
@@ -127,6 +133,14 @@ export async function completeOnboarding(
   ctx: Context,
   input: CompleteAccountLinkInput | CompleteOAuthInput,
 ): Promise<VendorRecord> {
+  const given = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : null;
+  if (given && !('vendorId' in given) && given.expectedVendorId === undefined) {
+    throw new MarketplaceError(
+      'INVALID_INPUT',
+      "completeOnboarding: the OAuth redirect's { code, state } needs expectedVendorId, the vendor your session signed in",
+      { details: { param: 'expectedVendorId' } },
+    );
+  }
   const data = parseWith(completeSchema(), input, 'completeOnboarding');
   if ('vendorId' in data) {
     const vendor = await requireVendor(ctx, data.vendorId);
@@ -161,7 +175,7 @@ async function completeOAuth(ctx: Context, data: CompleteOAuthInput): Promise<Ve
         : 'the OAuth redirect has no state; start again with oauthAuthorizeUrl',
     );
   }
-  if (data.expectedVendorId !== undefined && data.expectedVendorId !== record.vendorId) {
+  if (data.expectedVendorId !== record.vendorId) {
     throw new MarketplaceError(
       'OAUTH_STATE_INVALID',
       'the OAuth state was issued for another vendor than the one signed in; start again with oauthAuthorizeUrl',
@@ -178,7 +192,19 @@ async function completeOAuth(ctx: Context, data: CompleteOAuthInput): Promise<Ve
     const inserted = await insertVendor(ctx, record.vendorId, account, 'oauth');
     if (inserted.accountId === accountId) return inserted;
   }
-  return storeAccountState(ctx, record.vendorId, account, { connection: 'oauth', reconnect: true });
+  const vendor = await storeAccountState(ctx, record.vendorId, account, {
+    connection: 'oauth',
+    reconnect: true,
+    replaceAccount: data.replaceAccount === true,
+  });
+  if (vendor.accountId !== accountId) {
+    throw new MarketplaceError(
+      'VENDOR_ACCOUNT_EXISTS',
+      `vendor "${record.vendorId}" is connected to another account (${vendor.accountId}); pass replaceAccount: true to replace it with ${accountId}`,
+      { details: { vendorId: record.vendorId, accountId, existingAccountId: vendor.accountId } },
+    );
+  }
+  return vendor;
 }
 
 // ---- OAuth authorize URL --------------------------------------------------------------------------

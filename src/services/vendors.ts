@@ -57,18 +57,22 @@ export async function insertVendor(
 
 /**
  * Stores the state mapped from `account` for `vendorId` (`completeOnboarding`, `account.updated`). A
- * disconnected vendor stays disconnected unless `reconnect` is set.
+ * disconnected vendor stays disconnected unless `reconnect` is set. When the vendor's account is another
+ * one than `account` (it was replaced, or this is a new OAuth connection), nothing is stored unless
+ * `replaceAccount` is set: the caller compares the returned vendor's `accountId`.
  */
 export async function storeAccountState(
   ctx: Context,
   vendorId: string,
   account: Stripe.Account,
-  extra: { connection?: VendorRecord['connection']; reconnect?: boolean } = {},
+  extra: { connection?: VendorRecord['connection']; reconnect?: boolean; replaceAccount?: boolean } = {},
 ): Promise<VendorRecord> {
   const state = { ...vendorStateFromAccount(account), accountId: account.id, connection: extra.connection };
   const now = ctx.now();
   const result = await mutateRecord(ctx.storage, VENDOR, vendorId, (vendor) =>
-    decideAccountState(vendor, state, now, { reconnect: extra.reconnect }),
+    vendor.accountId !== account.id && !extra.replaceAccount
+      ? null
+      : decideAccountState(vendor, state, now, { reconnect: extra.reconnect }),
   );
   if (!result.record)
     throw new MarketplaceError('VENDOR_NOT_FOUND', `no vendor "${vendorId}" is stored`, { details: { vendorId } });

@@ -68,7 +68,7 @@ describe('completeOnboarding({ code, state })', () => {
     );
     expectStripe('GET', '/v1/accounts/acct_std', activeAccount('acct_std'));
 
-    const vendor = await m.completeOnboarding({ code: 'ac_123', state, scope: 'read_write' });
+    const vendor = await m.completeOnboarding({ code: 'ac_123', state, scope: 'read_write', expectedVendorId: 'driver_42' });
     expect(token.calls[0]!.form).toEqual({ grant_type: 'authorization_code', code: 'ac_123' });
     expect(vendor).toMatchObject({ vendorId: 'driver_42', accountId: 'acct_std', connection: 'oauth', status: 'active' });
     expect(await resolved(storage, 'acct_std')).toMatchObject({ vendorId: 'driver_42' });
@@ -79,9 +79,11 @@ describe('completeOnboarding({ code, state })', () => {
     const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
     expectStripe('POST', '/oauth/token', { stripe_user_id: 'acct_std' }, 200, CONNECT);
     expectStripe('GET', '/v1/accounts/acct_std', activeAccount('acct_std'));
-    await m.completeOnboarding({ code: 'ac_123', state });
+    await m.completeOnboarding({ code: 'ac_123', state, expectedVendorId: 'driver_42' });
     // No interceptor is left: a second exchange would fail the test with a network error instead.
-    await expect(m.completeOnboarding({ code: 'ac_123', state })).rejects.toMatchObject({ code: 'OAUTH_STATE_INVALID' });
+    await expect(m.completeOnboarding({ code: 'ac_123', state, expectedVendorId: 'driver_42' })).rejects.toMatchObject({
+      code: 'OAUTH_STATE_INVALID',
+    });
   });
 
   it('refuses a state issued for another vendor than the signed-in one, with no code exchange, and burns it', async () => {
@@ -111,9 +113,15 @@ describe('completeOnboarding({ code, state })', () => {
     const { market: m } = oauthMarket(() => now);
     const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
     now += 600_000; // exactly at expiry: no longer valid
-    await expect(m.completeOnboarding({ code: 'ac_1', state })).rejects.toMatchObject({ code: 'OAUTH_STATE_INVALID' });
-    await expect(m.completeOnboarding({ code: 'ac_1', state: 'made-up' })).rejects.toMatchObject({ code: 'OAUTH_STATE_INVALID' });
-    await expect(m.completeOnboarding({ code: 'ac_1' })).rejects.toMatchObject({ code: 'OAUTH_STATE_INVALID' });
+    await expect(m.completeOnboarding({ code: 'ac_1', state, expectedVendorId: 'driver_42' })).rejects.toMatchObject({
+      code: 'OAUTH_STATE_INVALID',
+    });
+    await expect(m.completeOnboarding({ code: 'ac_1', state: 'made-up', expectedVendorId: 'driver_42' })).rejects.toMatchObject({
+      code: 'OAUTH_STATE_INVALID',
+    });
+    await expect(m.completeOnboarding({ code: 'ac_1', expectedVendorId: 'driver_42' })).rejects.toMatchObject({
+      code: 'OAUTH_STATE_INVALID',
+    });
   });
 
   it('lets exactly one of 50 concurrent completions exchange the code', async () => {
@@ -121,7 +129,9 @@ describe('completeOnboarding({ code, state })', () => {
     const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
     const token = expectStripe('POST', '/oauth/token', { stripe_user_id: 'acct_std' }, 200, CONNECT);
     expectStripe('GET', '/v1/accounts/acct_std', activeAccount('acct_std'));
-    const results = await Promise.allSettled(Array.from({ length: 50 }, () => m.completeOnboarding({ code: 'ac_1', state })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, () => m.completeOnboarding({ code: 'ac_1', state, expectedVendorId: 'driver_42' })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected).toHaveLength(49);
@@ -133,7 +143,12 @@ describe('completeOnboarding({ code, state })', () => {
     const { market: m, storage } = oauthMarket();
     const { state } = await m.oauthAuthorizeUrl({ vendorId: 'driver_42', redirectUri });
     await expect(
-      m.completeOnboarding({ error: 'access_denied', error_description: 'The user denied your request', state }),
+      m.completeOnboarding({
+        error: 'access_denied',
+        error_description: 'The user denied your request',
+        state,
+        expectedVendorId: 'driver_42',
+      }),
     ).rejects.toMatchObject({
       code: 'OAUTH_DENIED',
       message: expect.stringContaining('The user denied your request'),
@@ -141,7 +156,9 @@ describe('completeOnboarding({ code, state })', () => {
     });
     expect(await consumed(storage, state, 1_000_001)).toBeNull();
     // Stripe may omit state on a denial: still a clear error.
-    await expect(m.completeOnboarding({ error: 'access_denied' })).rejects.toMatchObject({ code: 'OAUTH_DENIED' });
+    await expect(m.completeOnboarding({ error: 'access_denied', expectedVendorId: 'driver_42' })).rejects.toMatchObject({
+      code: 'OAUTH_DENIED',
+    });
   });
 
   it('wraps a failed code exchange as STRIPE_ERROR', async () => {
@@ -154,7 +171,7 @@ describe('completeOnboarding({ code, state })', () => {
       400,
       CONNECT,
     );
-    const error = await m.completeOnboarding({ code: 'ac_bad', state }).catch((e) => e);
+    const error = await m.completeOnboarding({ code: 'ac_bad', state, expectedVendorId: 'driver_42' }).catch((e) => e);
     expect(error).toMatchObject({ code: 'STRIPE_ERROR', message: expect.stringContaining('ac_bad') });
     expect(await storedVendor(storage, 'driver_42')).toBeNull();
   });

@@ -146,9 +146,9 @@ describe('Marketplace against the sandbox', () => {
     const { sandbox, marketplace } = market({ oauth: true });
     const { state } = await marketplace.oauthAuthorizeUrl({ vendorId: 'shop_7', redirectUri: 'https://market.example/oauth' });
     const { code, accountId } = sandbox.createOAuthCode();
-    const vendor = await marketplace.completeOnboarding({ code, state });
+    const vendor = await marketplace.completeOnboarding({ code, state, expectedVendorId: 'shop_7' });
     expect(vendor).toMatchObject({ vendorId: 'shop_7', accountId, connection: 'oauth', status: 'active' });
-    const reused = await marketplace.completeOnboarding({ code, state }).catch((e: unknown) => e);
+    const reused = await marketplace.completeOnboarding({ code, state, expectedVendorId: 'shop_7' }).catch((e: unknown) => e);
     expect(isMarketplaceError(reused, 'OAUTH_STATE_INVALID')).toBe(true);
   });
 
