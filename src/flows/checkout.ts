@@ -8,7 +8,7 @@ import type { OrderRecord, OrderStatus } from '../core/records.js';
 import { getOrder, insertOrder, mutateOrder } from '../services/orders.js';
 import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
-import { idSchema } from '../util/schemas.js';
+import { idSchema, metadataKeySchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
 
 interface CheckoutCommon {
   /** The platform's id for the order. One order id is one payment: repeating a call returns the same payment. */
@@ -94,7 +94,7 @@ export const MAX_METADATA_KEYS = 48;
 // Stripe refuses would make every retry of that order id fail the same way.
 const metadataSchema = () =>
   z.optional(
-    z.record(z.string().check(z.minLength(1), z.maxLength(40), z.regex(/^[^[\]]+$/)), z.string().check(z.maxLength(500))).check(
+    z.record(metadataKeySchema(), textSchema(500)).check(
       z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
         message: `at most ${MAX_METADATA_KEYS} keys (Stripe allows 50, and the library adds order_id and vendor_id)`,
       }),
@@ -115,7 +115,7 @@ const embeddedSchema = lazy(() =>
     ...commonShape(),
     mode: z.optional(z.literal('embedded')),
     amount: z.number(),
-    description: z.optional(z.string().check(z.maxLength(1000))),
+    description: z.optional(textSchema(1000)),
   }),
 );
 
@@ -126,20 +126,21 @@ const hostedSchema = lazy(() =>
     lineItems: z
       .array(
         z.strictObject({
-          name: z.string().check(z.minLength(1), z.maxLength(250)),
+          name: textSchema(250, 1),
           unitAmount: z.number(),
           quantity: z.number(),
         }),
       )
       .check(z.minLength(1), z.maxLength(100)),
-    successUrl: z.url(),
-    cancelUrl: z.url(),
+    successUrl: webUrlSchema(),
+    cancelUrl: webUrlSchema(),
   }),
 );
 
 const RESERVED_METADATA = ['order_id', 'vendor_id'];
 
 function validate(input: CheckoutInput) {
+  refuseForbiddenKeys((input as { metadata?: unknown } | null)?.metadata, 'createCheckout: metadata');
   const isHosted = typeof input === 'object' && input !== null && (input as { mode?: unknown }).mode === 'hosted';
   if (isHosted) {
     const data = parseWith(hostedSchema(), input, 'createCheckout');

@@ -7,7 +7,7 @@ import { callStorage, insertRecord } from '../services/records.js';
 import { getVendor, insertVendor, refreshVendor, requireVendor, storeAccountState } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { randomToken } from '../util/random.js';
-import { idSchema } from '../util/schemas.js';
+import { idSchema, textSchema, webUrlSchema } from '../util/schemas.js';
 
 export interface OnboardVendorInput {
   /** The platform's id for the vendor (at most 200 characters). */
@@ -33,14 +33,52 @@ export interface OnboardVendorResult {
   accountId: string;
 }
 
+// The account's business_profile on create (https://docs.stripe.com/api/accounts/create#create_account-business_profile):
+// known keys only, with their types; mcc is 4 characters, the strings at most 5000.
+const businessProfileSchema = () => {
+  const text = () => z.optional(textSchema(5000));
+  const revenue = () =>
+    z.optional(
+      z.strictObject({
+        amount: z.number().check(z.int(), z.nonnegative()),
+        currency: z.string().check(z.regex(/^[A-Za-z]{3}$/)),
+        fiscal_year_end: z.optional(z.string().check(z.maxLength(10))),
+      }),
+    );
+  return z.strictObject({
+    annual_revenue: revenue(),
+    estimated_worker_count: z.optional(z.number().check(z.int(), z.nonnegative())),
+    mcc: z.optional(z.string().check(z.regex(/^\d{4}$/))),
+    minority_owned_business_designation: z.optional(z.array(z.string().check(z.maxLength(100))).check(z.maxLength(10))),
+    monthly_estimated_revenue: revenue(),
+    name: text(),
+    product_description: text(),
+    specified_commercial_transactions_act_url: text(),
+    support_address: z.optional(
+      z.strictObject({
+        city: text(),
+        country: z.optional(z.string().check(z.regex(/^[A-Za-z]{2}$/))),
+        line1: text(),
+        line2: text(),
+        postal_code: text(),
+        state: text(),
+      }),
+    ),
+    support_email: z.optional(z.string().check(z.email())),
+    support_phone: text(),
+    support_url: text(),
+    url: text(),
+  });
+};
+
 const onboardSchema = lazy(() =>
   z.strictObject({
     vendorId: idSchema(),
     country: z.optional(z.string().check(z.regex(/^[A-Za-z]{2}$/))),
     email: z.optional(z.string().check(z.email())),
-    businessProfile: z.optional(z.record(z.string(), z.unknown())),
-    returnUrl: z.url(),
-    refreshUrl: z.url(),
+    businessProfile: z.optional(businessProfileSchema()),
+    returnUrl: webUrlSchema(),
+    refreshUrl: webUrlSchema(),
   }),
 );
 
@@ -228,7 +266,7 @@ export interface OAuthAuthorizeUrlResult {
 const authorizeSchema = lazy(() =>
   z.strictObject({
     vendorId: idSchema(),
-    redirectUri: z.url(),
+    redirectUri: webUrlSchema(),
     scope: z.optional(z.enum(['read_write', 'read_only'])),
   }),
 );

@@ -1,6 +1,6 @@
 import { safeLog, receiveEvent, type Pipeline } from './receive.js';
 import { verifyWebhook, type VerifySettings } from './verify.js';
-import { resultOf, type WebhookResult } from '../http/outcome.js';
+import { MAX_WEBHOOK_BODY_BYTES, bodyTooLarge, resultOf, type WebhookResult } from '../http/outcome.js';
 
 /** The raw request, as `handleWebhook` takes it. */
 export interface WebhookInput {
@@ -13,6 +13,16 @@ export interface WebhookInput {
 export interface HandleSettings extends VerifySettings {
   /** `inbox`: store the verified event in one statement and answer 200; `events.work()` processes it. */
   readonly mode: 'process' | 'inbox';
+}
+
+/** True when `body` is longer than `limit` bytes (a string counts its UTF-8 bytes). */
+function exceeds(body: unknown, limit: number): boolean {
+  if (body instanceof Uint8Array) return body.byteLength > limit;
+  if (typeof body !== 'string') return false;
+  // A character is 1 to 3 UTF-8 bytes (a surrogate pair, 2 characters, is 4): encode only when in doubt.
+  if (body.length > limit) return true;
+  if (body.length * 3 <= limit) return false;
+  return new TextEncoder().encode(body).byteLength > limit;
 }
 
 function describe(error: unknown): string {
@@ -30,6 +40,10 @@ export async function handleWebhook(pipeline: Pipeline, settings: HandleSettings
       return resultOf({ outcome: 'rejected', error: 'handleWebhook expects { body, signature }' });
     }
     const { body, signature } = input as { body?: unknown; signature?: unknown };
+    if (exceeds(body, MAX_WEBHOOK_BODY_BYTES)) {
+      safeLog(ctx, 'warn', `webhook rejected: the body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes`);
+      return bodyTooLarge(MAX_WEBHOOK_BODY_BYTES);
+    }
     const verified = await verifyWebhook(ctx.stripe, settings, body, signature, ctx.now());
     if (!verified.ok) {
       if (verified.misconfigured) {

@@ -59,6 +59,15 @@ function signatureMessage(error: unknown, toleranceSeconds: number): string {
   return `the signature could not be verified: ${message.split('\n')[0]}`;
 }
 
+/** The `t=` timestamp of a Stripe-Signature header, in seconds, or null when there is none. */
+function signatureTimestamp(header: string): number | null {
+  for (const part of header.split(',')) {
+    const [key, value] = part.split('=', 2);
+    if (key?.trim() === 't' && value !== undefined && /^\d+$/.test(value.trim())) return Number(value.trim());
+  }
+  return null;
+}
+
 function isSignatureError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'StripeSignatureVerificationError';
 }
@@ -111,6 +120,13 @@ export async function verifyWebhook(
       ok: false,
       misconfigured: true,
       message: 'no webhook signing secret is configured: pass webhookSecrets: { platform, connect } to new Marketplace()',
+    };
+  }
+  const signedAt = signatureTimestamp(signature);
+  if (signedAt !== null && signedAt * 1000 - receivedAt > settings.toleranceSeconds * 1000) {
+    return {
+      ok: false,
+      message: `the Stripe-Signature timestamp is more than ${settings.toleranceSeconds} s in the future (a forged or pre-signed request, or a clock far off)`,
     };
   }
   let firstFailure: string | undefined;
