@@ -171,7 +171,7 @@ export async function completeOnboarding(
   ctx: Context,
   input: CompleteAccountLinkInput | CompleteOAuthInput,
 ): Promise<VendorRecord> {
-  const given = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : null;
+  const given = typeof input === 'object' && input !== null ? (input as unknown as Record<string, unknown>) : null;
   if (given && !('vendorId' in given) && given.expectedVendorId === undefined) {
     throw new MarketplaceError(
       'INVALID_INPUT',
