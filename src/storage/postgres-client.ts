@@ -28,10 +28,16 @@ export interface PgClientLike {
   connect: (...args: any[]) => unknown;
 }
 
+/** An `'error'` listener slot, as pg's EventEmitter clients have it. */
+interface Emitter {
+  on?: (event: 'error', listener: (error: Error) => void) => unknown;
+  off?: (event: 'error', listener: (error: Error) => void) => unknown;
+}
+
 /** A `pg.Pool`: every transaction checks out its own client with `pool.connect()`. */
 export interface PgPoolLike {
   query: AnyQuery;
-  connect: () => Promise<{ query: AnyQuery; release: (err?: Error | boolean) => void }>;
+  connect: () => Promise<{ query: AnyQuery; release: (err?: Error | boolean) => void } & Emitter>;
   readonly totalCount: number;
 }
 
@@ -139,20 +145,30 @@ export function sqlExecutor(client: unknown, context = 'postgresStorage({ client
       async transaction(fn) {
         const connection = await pool.connect();
         let broken: Error | undefined;
+        // A connection lost while checked out emits 'error' on the client, which the pool does not listen to
+        // then: without a listener the process exits. The failed statement rejects on its own.
+        const lost = (error: Error) => {
+          broken = error;
+        };
+        connection.on?.('error', lost);
         try {
           return await runTransaction((sql, params) => connection.query(sql, params), fn);
         } catch (error) {
-          if (error instanceof AggregateError) broken = error;
+          if (error instanceof AggregateError) broken ??= error;
           throw error;
         } finally {
-          // A connection whose transaction could not be ended is destroyed rather than reused.
+          connection.off?.('error', lost);
+          // A connection whose transaction could not be ended, or that was lost, is destroyed rather than reused.
           connection.release(broken);
         }
       },
     };
   }
   // One pg.Client is one connection: a transaction must not interleave with other callers' statements.
-  const single = client as PgClientLike;
+  const single = client as PgClientLike & Emitter;
+  // A lost connection emits 'error' on the client: without a listener the process exits. Every statement
+  // after it rejects ("Client was closed"), which the library reports as STORAGE_ERROR.
+  single.on?.('error', () => undefined);
   const exclusive = serial();
   const query: AnyQuery = (sql, params) => single.query(sql, params);
   return {
