@@ -103,6 +103,15 @@ describe('webhook signatures dated in the future and oversized bodies', () => {
     expect((await m.handleWebhook(signed)).status).toBe(413);
     expect((await m.handleWebhook({ ...signed, body: new TextEncoder().encode(signed.body) })).status).toBe(413);
   });
+
+  it('counts a string body in UTF-8 bytes, not characters', async () => {
+    const { market: m } = makeMarket();
+    // 'é' is 2 bytes: 600 000 of them are 1.2 MB in 600 000 characters; 400 000 are 800 kB.
+    const over = sign(stripeEvent('payment_intent.created', { id: 'pi_1', padding: 'é'.repeat(600_000) }));
+    expect((await m.handleWebhook(over)).status).toBe(413);
+    const under = sign(stripeEvent('payment_intent.created', { id: 'pi_2', padding: 'é'.repeat(400_000) }));
+    expect((await m.handleWebhook(under)).status).toBe(200);
+  });
 });
 
 describe('businessProfile is checked against the keys and types Stripe accepts', () => {
