@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeMarket, sign, stripeEvent } from '../webhooks/helpers.js';
+import { ACCOUNT_ID, CONNECT_SECRET, makeMarket, seed, sign, stripeEvent } from '../webhooks/helpers.js';
 
 const throwing = () => {
   throw new Error('logger down');
@@ -33,5 +33,19 @@ describe('handleWebhook answers, whatever the logger or the clock does', () => {
       outcome: 'failed',
       error: expect.stringContaining('clock down'),
     });
+  });
+});
+
+describe('a Connect event of a type with no projection of its own', () => {
+  it("gives the handlers the vendor of the event's account", async () => {
+    const { market: m, storage } = makeMarket();
+    await seed(storage);
+    const seen: unknown[] = [];
+    m.on('capability.updated', (_event, ctx) => {
+      seen.push(ctx.vendor?.vendorId);
+    });
+    const event = stripeEvent('capability.updated', { id: 'transfers', object: 'capability' }, { account: ACCOUNT_ID });
+    expect(await m.handleWebhook(sign(event, { secret: CONNECT_SECRET }))).toMatchObject({ status: 200 });
+    expect(seen).toEqual(['driver_42']);
   });
 });
