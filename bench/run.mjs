@@ -79,6 +79,10 @@ function keptFigures(file) {
 
 const resultsFile = path.join(here, 'RESULTS.md');
 const kept = only ? keptFigures(resultsFile) : { rows: [], details: [] };
+const keptNames = kept.rows.map((row) => row.split(' | ')[0].slice(2));
+const keptNote = keptNames.length
+  ? `\nKept from an earlier run, not measured in this one (its date and machine may differ): ${keptNames.join(', ')}.\n`
+  : '';
 const status = (result) => (result.met === null ? '–' : result.met ? 'met' : '**missed**');
 const markdown = `# Benchmark results
 
@@ -93,7 +97,7 @@ loaded machine are noisy: read the spread next to each median, and compare runs 
 - CPU: ${machine.cpu}
 - Node: ${machine.node}
 - stripe: ${machine.stripe}
-
+${keptNote}
 | Figure | Result | Target | Status |
 | --- | --- | --- | --- |
 ${[...results.map((r) => `| ${r.name} | ${r.display ?? 'n/a'} | ${r.target} | ${status(r)} |`), ...kept.rows].join('\n')}

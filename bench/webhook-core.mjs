@@ -359,6 +359,31 @@ async function postgresFigures(connectionString) {
     detail: `statements sent (each a round trip) and commits per event, ${SAMPLE} events one at a time: ${lines.join('; ')}`,
   });
 
+  // What a commit costs on this server: a write that commits on its own waits for its WAL flush.
+  const single = await pool.connect();
+  const perStatement = async (inTransaction, round) => {
+    if (inTransaction) await single.query('BEGIN');
+    for (let i = 0; i < SAMPLE; i++) {
+      await single.query(`INSERT INTO ${acks} (id, payload) VALUES ($1, '') ON CONFLICT DO NOTHING`, [
+        `c_${inTransaction}_${round}_${i}`,
+      ]);
+    }
+    if (inTransaction) await single.query('COMMIT');
+  };
+  const costs = await alternate({ rounds: 5, baseline: (r) => perStatement(true, r), subject: (r) => perStatement(false, r) });
+  single.release();
+  results.push({
+    name: 'PostgreSQL commit cost',
+    value: null,
+    display: `${fmt(median(costs.subject) / SAMPLE)} vs ${fmt(median(costs.baseline) / SAMPLE)} ms per INSERT`,
+    target: '(reported)',
+    met: null,
+    detail:
+      `an INSERT that commits on its own against an INSERT inside a transaction (its COMMIT included), one connection, median of 5 rounds of ` +
+      `${SAMPLE}: each autocommitted write waits for its own WAL flush, so a path's writing commits per event, above, ` +
+      `weigh more than its other statements`,
+  });
+
   const tables = await pool.query(`SELECT tablename FROM pg_tables WHERE starts_with(tablename, $1)`, [prefix]);
   await pool.query(`DROP TABLE ${tables.rows.map((r) => r.tablename).join(', ')}`);
   await pool.end();
