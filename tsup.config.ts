@@ -35,6 +35,8 @@ export default defineConfig({
     'node:child_process',
     '#sandbox-node-server',
     '#conformance-processes',
+    'node:fs/promises',
+    'node:path',
     'pg',
     '@electric-sql/pglite',
     'express',

@@ -49,6 +49,7 @@ export { webhookHttpAnswer, IN_PROGRESS_STATUS, MAX_WEBHOOK_BODY_BYTES } from '.
 export type { WebhookResult, WebhookOutcome } from './http/outcome.js';
 export type { WebhookInput } from './webhooks/handle.js';
 export type { ReceiveOutcome } from './webhooks/receive.js';
+export type { VerifyResult, WebhookEndpoint } from './webhooks/verify.js';
 export type { InboxSummary, InboxProgress, BackfillOptions, WorkOptions } from './webhooks/inbox.js';
 export { PROJECTED_EVENT_TYPES } from './webhooks/projectors/index.js';
 export type { MarketplaceEvents, ListOrdersOptions, ListVendorsOptions } from './marketplace.js';

@@ -34,6 +34,7 @@ import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
 import { handleWebhook, type WebhookInput } from './webhooks/handle.js';
+import { verifyWebhook, type VerifyResult } from './webhooks/verify.js';
 import { type Pipeline, type ReceiveOutcome, receiveEvent } from './webhooks/receive.js';
 import {
   backfill,
@@ -384,6 +385,15 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
    */
   handleWebhook(input: WebhookInput): Promise<WebhookResult> {
     return handleWebhook(this.#pipeline, this.webhookSettings, input);
+  }
+
+  /**
+   * The first layer of `handleWebhook` on its own: checks the signature over the raw bytes against the
+   * platform, then the Connect secrets, and returns `{ ok: true, event, endpoint }` or `{ ok: false, message }`.
+   * Never throws and stores nothing; pass a verified event to `receiveEvent` to process it.
+   */
+  verifyWebhook(body: string | Uint8Array, signature: string | null | undefined): Promise<VerifyResult> {
+    return verifyWebhook(this.ctx.stripe, this.webhookSettings, body, signature, this.ctx.now());
   }
 
   /**

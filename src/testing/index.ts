@@ -1,5 +1,5 @@
 export { createSandbox, StripeSandbox } from './sandbox/create.js';
-export type { SandboxStripeOptions } from './sandbox/create.js';
+export type { SandboxStripeOptions, SandboxFileOptions } from './sandbox/create.js';
 export { SANDBOX_API_VERSION } from './sandbox/sandbox.js';
 export type { SandboxOptions, SandboxBalance, RawRequest, RawResponse } from './sandbox/sandbox.js';
 export type { SandboxServer } from './sandbox/node-server.js';

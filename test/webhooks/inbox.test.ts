@@ -259,3 +259,40 @@ describe('receiveEvent', () => {
     expect(() => w.market.receiveEvent(null as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });
+
+describe('verifyWebhook', () => {
+  it('verifies the raw bytes without storing anything, and its event goes through receiveEvent once', async () => {
+    const w = world();
+    const secret = 'whsec_verify_layer_test';
+    const deliveries: { body: string; signature: string }[] = [];
+    w.sandbox.addWebhookEndpoint({
+      secret,
+      handler: (body: string, signature: string) => {
+        deliveries.push({ body, signature });
+        return { status: 200 };
+      },
+    });
+    const market = new Marketplace({
+      stripe: w.stripe,
+      storage: memoryStorage(),
+      commission: percentage(12),
+      webhookSecrets: { platform: secret },
+      livemode: false,
+    });
+    await onboarded(w);
+    await paid(w);
+    await w.sandbox.flushWebhooks();
+    const delivery = deliveries.find((d) => d.body.includes('"payment_intent.succeeded"'));
+    expect(delivery).toBeDefined();
+    if (!delivery) return;
+
+    const tampered = await market.verifyWebhook(delivery.body.replace('"amount": 2000', '"amount": 2001'), delivery.signature);
+    expect(tampered).toMatchObject({ ok: false, message: expect.stringMatching(/no signature/) });
+    const verified = await market.verifyWebhook(delivery.body, delivery.signature);
+    expect(verified).toMatchObject({ ok: true, endpoint: 'platform', event: { type: 'payment_intent.succeeded' } });
+    expect(await market.events.list({ limit: 1000 })).toEqual([]);
+    if (!verified.ok) return;
+    expect(await market.receiveEvent(verified.event)).toMatchObject({ outcome: 'processed' });
+    expect(await market.handleWebhook(delivery)).toMatchObject({ status: 200, outcome: 'duplicate' });
+  });
+});

@@ -1,10 +1,15 @@
 import type { CardInfo } from './objects.js';
+import type { DisputeKind } from './resources/disputes.js';
 
 /** What a test payment method does when a payment is confirmed with it. */
 export interface CardOutcome {
   card: CardInfo;
   /** Undefined when the payment succeeds. */
   decline?: { code: string; declineCode: string | undefined; message: string };
+  /** Its funds skip the pending balance (https://docs.stripe.com/testing#available-balance). */
+  bypassPending?: boolean;
+  /** The dispute Stripe opens once the payment succeeds (https://docs.stripe.com/testing#disputes). */
+  dispute?: DisputeKind;
 }
 
 const visa: CardInfo = { brand: 'visa', last4: '4242', funding: 'credit', country: 'US' };
@@ -25,8 +30,12 @@ const OUTCOMES: Record<string, CardOutcome> = {
   pm_card_mastercard: { card: { brand: 'mastercard', last4: '4444', funding: 'credit', country: 'US' } },
   pm_card_amex: { card: { brand: 'amex', last4: '8431', funding: 'credit', country: 'US' } },
   pm_card_gb: { card: { ...visa, last4: '0000', country: 'GB' } },
-  // At Stripe its funds skip the pending balance; the sandbox settles every payment at once anyway.
-  pm_card_bypassPending: { card: { ...visa, last4: '0077' } },
+  // Its funds skip the pending balance, whatever the sandbox's `settlementDelayDays`.
+  pm_card_bypassPending: { card: { ...visa, last4: '0077' }, bypassPending: true },
+  // Dispute test cards (https://docs.stripe.com/testing#disputes): the payment succeeds, then the dispute opens.
+  pm_card_createDispute: { card: { ...visa, last4: '0259' }, dispute: 'fraudulent' },
+  pm_card_createDisputeProductNotReceived: { card: { ...visa, last4: '2685' }, dispute: 'product_not_received' },
+  pm_card_createDisputeInquiry: { card: { ...visa, last4: '1976' }, dispute: 'inquiry' },
   pm_card_chargeDeclined: declined('0002', 'card_declined', 'generic_decline', DECLINED),
   pm_card_chargeDeclinedInsufficientFunds: declined(
     '9995',
@@ -69,6 +78,9 @@ export const TEST_CARD_NUMBERS: Readonly<Record<string, string>> = {
   '4000000000000069': 'pm_card_chargeDeclinedExpiredCard',
   '4000000000000127': 'pm_card_chargeDeclinedIncorrectCvc',
   '4000000000000119': 'pm_card_chargeDeclinedProcessingError',
+  '4000000000000259': 'pm_card_createDispute',
+  '4000000000002685': 'pm_card_createDisputeProductNotReceived',
+  '4000000000001976': 'pm_card_createDisputeInquiry',
 };
 
 /** The outcome of a test payment method, or undefined when the sandbox does not know it. */

@@ -1,11 +1,13 @@
 import type Stripe from 'stripe';
 import { completeOnboarding, createOAuthCode, payCheckoutSession } from './controls.js';
 import { advanceBilling } from './controls-billing.js';
+import * as lifecycle from './controls-lifecycle.js';
 import { SandboxCore } from './core/core.js';
 import { dispatch } from './core/dispatch.js';
 import { RouteTable } from './core/routes.js';
 import type { RawRequest, RawResponse, SandboxBalance, SandboxOptions } from './core/types.js';
 import { clone } from './core/util.js';
+import { dashboardResponse } from './dashboard.js';
 import { parseForm } from './form.js';
 import { hostedPage } from './hosted.js';
 import { requireAccount } from './resources/accounts.js';
@@ -23,13 +25,15 @@ const ROUTES = new RouteTable(RESOURCES);
  * `createSandbox()`; see the README section "Testing with the offline sandbox".
  */
 export class Sandbox {
-  /** The platform's own account id. */
-  readonly platformId: string;
-  private readonly core: SandboxCore;
+  protected readonly core: SandboxCore;
 
   constructor(options: SandboxOptions = {}) {
     this.core = new SandboxCore(options);
-    this.platformId = this.core.platformId;
+  }
+
+  /** The platform's own account id. */
+  get platformId(): string {
+    return this.core.platformId;
   }
 
   // ---- clock, hosted pages ----
@@ -40,11 +44,14 @@ export class Sandbox {
   }
 
   /**
-   * Moves the sandbox's clock forward, for example past an account link's expiry. Billing runs what fell due on the
-   * way: subscription renewals (a draft invoice, finalized and charged an hour later), cancellations at period end.
+   * Moves the sandbox's clock forward, for example past an account link's expiry. Pending funds whose
+   * `available_on` it passes become available (`balance.available`), pending payouts arrive (`payout.paid` or
+   * `payout.failed`), and connected accounts with a bank account are paid out once per day (`payout.created`).
+   * Billing runs what fell due on the way: subscription renewals (a draft invoice, finalized and charged an hour
+   * later), cancellations at period end.
    */
   advanceTime(ms: number): void {
-    this.core.advanceTime(ms);
+    lifecycle.advanceTime(this.core, ms);
     advanceBilling(this.core);
   }
 
@@ -137,6 +144,15 @@ export class Sandbox {
     return payCheckoutSession(this.core, sessionId, paymentMethod);
   }
 
+  /**
+   * Closes an open dispute as the card network would decide it. `won` reinstates the withdrawn amount and dispute
+   * fee (`charge.dispute.funds_reinstated`); `lost` leaves them withdrawn; an inquiry closes as `warning_closed`.
+   * Emits `charge.dispute.closed`.
+   */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): Stripe.Dispute {
+    return lifecycle.closeDispute(this.core, disputeId, outcome);
+  }
+
   // ---- transport entry points ----
 
   /**
@@ -168,6 +184,7 @@ export class Sandbox {
       });
       return new Response(raw.body, { status: raw.status, headers: raw.headers });
     }
+    if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) return dashboardResponse(this.core, ROUTES);
     const form = method === 'POST' ? parseForm(await request.text()) : {};
     return hostedPage(this.core, method, url, form);
   }

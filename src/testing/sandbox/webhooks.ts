@@ -53,6 +53,14 @@ export interface DeliveryAttempt {
   readonly status: number;
   readonly error: string | null;
   readonly duplicate: boolean;
+  /** When the attempt was answered, in milliseconds on the sandbox's clock. */
+  readonly at: number;
+}
+
+/** What a saved sandbox keeps of its webhooks: the endpoints (their secrets, not in-process handlers) and the attempts. */
+export interface WebhookSnapshot {
+  endpoints: WebhookEndpoint[];
+  attempts: DeliveryAttempt[];
 }
 
 export interface FlushResult {
@@ -113,6 +121,12 @@ export class WebhookDispatcher {
   private readonly random: () => number;
   private readonly schedule: readonly number[];
   private closed = false;
+  /** Called after each delivery attempt (a saved sandbox saves then). */
+  onAttempt: (() => void) | null = null;
+  /** Endpoints of a restored sandbox that were in-process handlers: `addEndpoint` gives them their handler back. */
+  private detached: WebhookEndpoint[] = [];
+  /** URL endpoints of a restored sandbox (they deliver already): `addEndpoint` with the same URL returns them once. */
+  private restoredUrls: WebhookEndpoint[] = [];
 
   constructor(
     private readonly options: WebhookDeliveryOptions,
@@ -131,17 +145,57 @@ export class WebhookDispatcher {
     if (options.secret !== undefined && !/^whsec_\S+$/.test(options.secret)) {
       throw new TypeError('addWebhookEndpoint: secret must start with whsec_');
     }
+    const connect = options.connect === true;
+    const url = options.url ?? null;
+    const enabledEvents = options.enabledEvents ?? ['*'];
+    const same = (e: WebhookEndpoint) =>
+      e.connect === connect && e.url === url && e.enabledEvents.join(',') === enabledEvents.join(',');
+    // A restored sandbox keeps its endpoints: registering the same one again returns it, with its id and secret.
+    const restored = url !== null ? this.restoredUrls.find(same) : this.detached.find(same);
+    if (restored && (options.secret === undefined || options.secret === restored.secret)) {
+      if (url !== null) {
+        this.restoredUrls = this.restoredUrls.filter((e) => e !== restored);
+        return { ...restored };
+      }
+      this.detached = this.detached.filter((e) => e !== restored);
+      this.endpoints.push({ ...restored, handler: options.handler });
+      return { ...restored };
+    }
     const endpoint: Endpoint = {
       id: this.newId('we'),
       secret: options.secret ?? this.newSecret(),
-      connect: options.connect === true,
-      url: options.url ?? null,
-      enabledEvents: options.enabledEvents ?? ['*'],
+      connect,
+      url,
+      enabledEvents,
       handler: options.handler,
     };
     this.endpoints.push(endpoint);
+    return this.visible(endpoint);
+  }
+
+  private visible(endpoint: Endpoint): WebhookEndpoint {
     const { handler: _handler, ...visible } = endpoint;
     return visible;
+  }
+
+  /** The registered endpoints, without their handlers. */
+  endpointList(): WebhookEndpoint[] {
+    return [...this.endpoints.map((e) => this.visible(e)), ...this.detached];
+  }
+
+  /** The endpoints and the attempts, as JSON-safe data (pending deliveries are not kept). */
+  snapshot(): WebhookSnapshot {
+    return { endpoints: this.endpointList(), attempts: [...this.log] };
+  }
+
+  /** Takes back a snapshot: URL endpoints deliver again at once; handler endpoints wait for `addEndpoint`. */
+  restore(snapshot: WebhookSnapshot): void {
+    this.endpoints.length = 0;
+    this.detached = snapshot.endpoints.filter((e) => e.url === null);
+    this.restoredUrls = snapshot.endpoints.filter((e) => e.url !== null);
+    for (const e of this.restoredUrls) this.endpoints.push({ ...e, handler: undefined });
+    this.log.length = 0;
+    this.log.push(...snapshot.attempts);
   }
 
   /** How many endpoints an event goes to (its `pending_webhooks`). */
@@ -243,8 +297,10 @@ export class WebhookDispatcher {
       status,
       error,
       duplicate: item.duplicate,
+      at: this.nowMs(),
     };
     this.log.push(attempt);
+    this.onAttempt?.();
     return attempt;
   }
 

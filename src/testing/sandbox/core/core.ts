@@ -16,8 +16,10 @@ export const ACCOUNTS = defineStore<Stripe.Account>('accounts');
  * being handled.
  */
 export class SandboxCore {
-  /** The platform's own account id. */
-  readonly platformId: string;
+  /** The platform's own account id (a restored sandbox takes its saved one). */
+  platformId: string;
+  /** Called after each change of state (an event, a control, the clock): a saved sandbox saves then. */
+  onChange: (() => void) | null = null;
   readonly webhooks: WebhookDispatcher;
   readonly accounts: Store<Stripe.Account>;
   readonly ledger: Ledger;
@@ -27,7 +29,7 @@ export class SandboxCore {
   current: RequestContext | null = null;
   private readonly clock: () => number;
   private offsetMs = 0;
-  private readonly tag = randomToken(6).replace(/[-_]/g, 'x');
+  private tag = randomToken(6).replace(/[-_]/g, 'x');
   private counter = 0;
   private originUrl: string;
   private readonly slots = new Map<StateKey<unknown>, unknown>();
@@ -52,6 +54,10 @@ export class SandboxCore {
     const newId = (prefix: string) => this.id(prefix);
     const nowSeconds = () => this.nowSeconds();
     this.ledger = new Ledger(this.state(BALANCE_TRANSACTIONS), newId, nowSeconds, feeBasisPoints, feeFixed);
+    const delayDays = options.settlementDelayDays ?? 0;
+    if (!Number.isSafeInteger(delayDays) || delayDays < 0)
+      throw new TypeError('createSandbox: settlementDelayDays takes a non-negative integer');
+    this.ledger.settlementDelaySeconds = delayDays * 86_400;
     this.events = new EventLog(
       this.webhooks,
       () => this.platformId,
@@ -85,6 +91,11 @@ export class SandboxCore {
     return value;
   }
 
+  /** This sandbox's instance of a piece of state, or undefined when nothing has used it yet. */
+  peek<T>(key: StateKey<T>): T | undefined {
+    return this.slots.get(key as StateKey<unknown>) as T | undefined;
+  }
+
   /** Every piece of state created so far. */
   allState(): IterableIterator<unknown> {
     return this.slots.values();
@@ -103,6 +114,18 @@ export class SandboxCore {
   advanceTime(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new TypeError('advanceTime takes a non-negative number of milliseconds');
     this.offsetMs += ms;
+    this.onChange?.();
+  }
+
+  /** The ids counter, the id tag and the clock's offset, as a saved sandbox keeps them. */
+  get counters(): { tag: string; counter: number; offsetMs: number } {
+    return { tag: this.tag, counter: this.counter, offsetMs: this.offsetMs };
+  }
+
+  set counters(value: { tag: string; counter: number; offsetMs: number }) {
+    this.tag = value.tag;
+    this.counter = value.counter;
+    this.offsetMs = value.offsetMs;
   }
 
   /** A new id with Stripe's `prefix`, unique in this sandbox and across sandboxes. */
@@ -123,6 +146,7 @@ export class SandboxCore {
 
   emit(type: string, object: { id?: string }, owner: string, previous?: Record<string, unknown>): void {
     this.events.emit(type, object, owner, previous);
+    this.onChange?.();
   }
 
   // ---- requests ----
@@ -147,6 +171,7 @@ export class SandboxCore {
       return run();
     } finally {
       this.current = previous;
+      this.onChange?.();
     }
   }
 }

@@ -15,13 +15,19 @@ export interface LedgerEntry {
   reportingCategory: string;
   source: string;
   description?: string | null;
+  /** When the funds become available (seconds); later than now leaves the transaction `pending` until then. */
+  availableOn?: number;
 }
 
 /**
  * The money core: each movement of funds is a balance transaction on one account, and balances are their sums.
- * The sandbox settles at once, so every transaction is available when created.
+ * A transaction is available when created unless its entry names a later `availableOn`; it stays `pending` until
+ * settlement (`resources/settlement.ts`) marks it available.
  */
 export class Ledger {
+  /** Seconds between a payment and the availability of its funds (`settlementDelayDays`); 0 settles at once. */
+  settlementDelaySeconds = 0;
+
   constructor(
     readonly transactions: Store<Stripe.BalanceTransaction>,
     private readonly newId: (prefix: string) => string,
@@ -42,15 +48,33 @@ export class Ledger {
       source: entry.source,
       description: entry.description ?? null,
     });
+    if (entry.availableOn !== undefined && entry.availableOn > txn.created) {
+      txn.available_on = entry.availableOn;
+      txn.status = 'pending';
+    }
     this.transactions.set(txn.id, entry.account, txn);
     return txn;
   }
 
-  /** Net totals of `account` per currency, in the order currencies first appeared. */
+  /** When a payment made now becomes available: after the settlement delay. */
+  paymentAvailableOn(): number {
+    return this.nowSeconds() + this.settlementDelaySeconds;
+  }
+
+  /** Pending totals of `account` per currency. */
+  pendingTotals(account: string): Map<string, number> {
+    const totals = new Map<string, number>();
+    for (const { owner, obj } of this.transactions.values()) {
+      if (owner === account && obj.status === 'pending') totals.set(obj.currency, (totals.get(obj.currency) ?? 0) + obj.net);
+    }
+    return totals;
+  }
+
+  /** Available net totals of `account` per currency (0 for a currency with only pending funds), in the order currencies first appeared. */
   totals(account: string): Map<string, number> {
     const totals = new Map<string, number>();
     for (const { owner, obj } of this.transactions.values()) {
-      if (owner === account) totals.set(obj.currency, (totals.get(obj.currency) ?? 0) + obj.net);
+      if (owner === account) totals.set(obj.currency, (totals.get(obj.currency) ?? 0) + (obj.status === 'pending' ? 0 : obj.net));
     }
     return totals;
   }
@@ -58,7 +82,8 @@ export class Ledger {
   /** The available balance of `account` in `currency`. */
   available(account: string, currency: string): number {
     let sum = 0;
-    for (const { owner, obj } of this.transactions.values()) if (owner === account && obj.currency === currency) sum += obj.net;
+    for (const { owner, obj } of this.transactions.values())
+      if (owner === account && obj.currency === currency && obj.status !== 'pending') sum += obj.net;
     return sum;
   }
 
@@ -68,7 +93,7 @@ export class Ledger {
     for (const { owner, obj } of this.transactions.values()) {
       const key = `${owner} ${obj.currency}`;
       const row = totals.get(key) ?? { account: owner, currency: obj.currency, amount: 0 };
-      row.amount += obj.net;
+      if (obj.status !== 'pending') row.amount += obj.net;
       totals.set(key, row);
     }
     return [...totals.values()];

@@ -49,8 +49,13 @@ export interface StateKey<T> {
   create(): T;
 }
 
+/** Every key defined so far, by name: a saved sandbox (`createSandbox({ file })`) finds its state's keys here. */
+export const STATE_KEYS = new Map<string, StateKey<unknown>>();
+
 export function defineState<T>(name: string, create: () => T): StateKey<T> {
-  return { name, create };
+  const key = { name, create };
+  if (!STATE_KEYS.has(name)) STATE_KEYS.set(name, key as StateKey<unknown>);
+  return key;
 }
 
 /** A `Store` of API objects; list it in a resource module's `objects` so that `expand` finds its ids. */

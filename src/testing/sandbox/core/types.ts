@@ -12,6 +12,12 @@ export interface SandboxOptions {
    * balances show only the marketplace's own money movements.
    */
   processingFee?: { basisPoints?: number; fixed?: number };
+  /**
+   * Days a card payment's funds stay pending before they are available (`balance.available` when `advanceTime`
+   * passes them). Default 0: everything settles at once. Stripe's delay depends on the country, for example 2 business
+   * days in the US (https://docs.stripe.com/payouts#standard-payout-timing); `pm_card_bypassPending` always settles at once.
+   */
+  settlementDelayDays?: number;
   /** The platform's starting available balance per currency, in minor units (for transfers without a source charge). */
   platformBalance?: Record<string, number>;
   /** Webhook delivery and fault injection. */

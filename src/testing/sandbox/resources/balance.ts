@@ -3,16 +3,19 @@ import type { SandboxCore } from '../core/core.js';
 import { BALANCE_TRANSACTIONS } from '../core/ledger.js';
 import { EXPAND, listRoute, retrieveRoute, type ResourceModule } from '../core/routes.js';
 
-function balanceObject(core: SandboxCore, account: string): Stripe.Balance {
+/** The balance of `account`: available and pending funds per currency. */
+export function balanceObject(core: SandboxCore, account: string): Stripe.Balance {
   const totals = core.ledger.totals(account);
   if (totals.size === 0)
     totals.set(account === core.platformId ? 'usd' : (core.accounts.get(account)?.obj.default_currency ?? 'usd'), 0);
-  const rows = [...totals].map(([currency, amount]) => ({ amount, currency, source_types: { card: amount } }));
+  const pending = core.ledger.pendingTotals(account);
+  const row = (currency: string, amount: number) => ({ amount, currency, source_types: { card: amount } });
+  const rows = [...totals].map(([currency, amount]) => row(currency, amount));
   return {
     object: 'balance',
     available: rows,
     livemode: false,
-    pending: rows.map((r) => ({ amount: 0, currency: r.currency, source_types: { card: 0 } })),
+    pending: rows.map((r) => row(r.currency, pending.get(r.currency) ?? 0)),
   };
 }
 

@@ -5,10 +5,12 @@ import { applicationFees } from './application-fees.js';
 import { balance } from './balance.js';
 import { charges } from './charges.js';
 import { checkoutSessions } from './checkout-sessions.js';
+import { disputes } from './disputes.js';
 import { events } from './events.js';
 import { loginLinks } from './login-links.js';
 import { oauth } from './oauth.js';
 import { paymentIntents } from './payment-intents.js';
+import { payouts } from './payouts.js';
 import { refunds } from './refunds.js';
 import { transfers } from './transfers.js';
 import { accountSessions } from './account-sessions.js';
@@ -47,4 +49,6 @@ export const RESOURCES: readonly ResourceModule[] = [
   billingPortal,
   paymentMethodDomains,
   accountSessions,
+  disputes,
+  payouts,
 ];

@@ -8,6 +8,7 @@ import { newApplicationFee, newCharge, type CardInfo } from '../objects.js';
 import type { Params } from '../params.js';
 import { FEES } from './application-fees.js';
 import { CHARGE_META, CHARGES, type ChargeMeta } from './charges.js';
+import { openDispute } from './disputes.js';
 import { moveToConnected } from './transfers.js';
 
 /** Called after a PaymentIntent succeeds (an invoice's PaymentIntent pays its invoice). */
@@ -47,8 +48,10 @@ export function confirm(core: SandboxCore, stored: Stored<Stripe.PaymentIntent>,
   if (p.receipt_email !== undefined) intent.receipt_email = str(p.receipt_email);
   intent.payment_method = paymentMethod;
   if (outcome.decline) return decline(core, stored, paymentMethod, outcome.card, outcome.decline);
-  succeed(core, stored, paymentMethod, outcome.card, stored.owner);
+  const availableOn = outcome.bypassPending ? undefined : core.ledger.paymentAvailableOn();
+  const charge = succeed(core, stored, paymentMethod, outcome.card, stored.owner, availableOn);
   for (const hook of INTENT_SUCCEEDED_HOOKS) hook(core, stored);
+  if (outcome.dispute) openDispute(core, charge, stored.owner, outcome.dispute);
   return intent;
 }
 
@@ -110,6 +113,7 @@ function succeed(
   paymentMethod: string,
   card: CardInfo,
   merchant: string,
+  availableOn: number | undefined,
 ): Stripe.Charge {
   const intent = stored.obj;
   const amount = intent.amount;
@@ -123,6 +127,7 @@ function succeed(
     type: 'charge',
     reportingCategory: 'charge',
     source: chargeId,
+    availableOn,
   });
   const fields = chargeOf(intent, paymentMethod, card);
   const destination = fields.destination;
@@ -155,7 +160,13 @@ function succeed(
   if (fee !== null && fee > 0) {
     const payer = destination ?? merchant;
     const feeId = core.id('fee');
-    const entry = { currency, type: 'application_fee', reportingCategory: 'platform_earning', source: feeId } as const;
+    const entry = {
+      currency,
+      type: 'application_fee',
+      reportingCategory: 'platform_earning',
+      source: feeId,
+      availableOn,
+    } as const;
     core.ledger.record({ ...entry, account: payer, amount: -fee, description: 'Application fee' });
     const platformTxn = core.ledger.record({ ...entry, account: core.platformId, amount: fee });
     applicationFee = newApplicationFee({

@@ -30,6 +30,9 @@ export function moveToConnected(
 ): Stripe.Transfer {
   const transferId = core.id('tr');
   const paymentId = core.id('py');
+  // Funds transferred from a source charge become available when the charge's do
+  // (https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-availability).
+  const availableOn = sourceAvailableOn(core, sourceTransaction);
   const outTxn = core.ledger.record({
     account: from,
     amount: -amount,
@@ -37,6 +40,7 @@ export function moveToConnected(
     type: 'transfer',
     reportingCategory: 'transfer',
     source: transferId,
+    availableOn,
   });
   const inTxn = core.ledger.record({
     account: destination,
@@ -45,6 +49,7 @@ export function moveToConnected(
     type: 'payment',
     reportingCategory: 'charge',
     source: paymentId,
+    availableOn,
   });
   const payment = newCharge({
     id: paymentId,
@@ -82,6 +87,12 @@ export function moveToConnected(
   });
   core.state(TRANSFERS).set(transferId, from, transfer);
   return transfer;
+}
+
+/** When the funds of a source charge become available, or undefined (at once) without one. */
+function sourceAvailableOn(core: SandboxCore, sourceTransaction: string | null): number | undefined {
+  const txnId = sourceTransaction ? core.state(CHARGES).get(sourceTransaction)?.obj.balance_transaction : null;
+  return typeof txnId === 'string' ? core.ledger.transactions.get(txnId)?.obj.available_on : undefined;
 }
 
 /**
