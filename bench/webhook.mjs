@@ -8,6 +8,9 @@ import { alternate, fmt, median, ratioOf } from './lib.mjs';
 const SECRET = 'whsec_bench_0123456789abcdef';
 const EVENTS_PER_ROUND = 5000;
 const ROUNDS = 21;
+// Issue 10: handleWebhook at least 0.9x constructEventAsync alone.
+const TARGET = 0.9;
+const NAME = 'In memory: handleWebhook throughput';
 
 function signedPayloads(stripe, round) {
   const timestamp = Math.floor(Date.now() / 1000);
@@ -44,9 +47,9 @@ export async function benchWebhook() {
   const probe = new Marketplace({ stripe, storage: memoryStorage(), commission: percentage(12) });
   if (typeof probe.handleWebhook !== 'function') {
     return {
-      name: 'Webhook throughput',
+      name: NAME,
       value: null,
-      target: '>= 0.7',
+      target: `>= ${TARGET}x`,
       met: null,
       detail:
         'not measured: this build has no market.handleWebhook yet (bench/webhook.mjs is written against its documented API)',
@@ -88,11 +91,11 @@ export async function benchWebhook() {
   const ratio = ratioOf(times, { invert: true });
   const perSecond = (ms) => Math.round((EVENTS_PER_ROUND / ms) * 1000);
   return {
-    name: 'Webhook throughput',
+    name: NAME,
     value: ratio.median,
-    display: fmt(ratio.median),
-    target: '>= 0.7',
-    met: ratio.median >= 0.7,
+    display: `${fmt(ratio.median)}x`,
+    target: `>= ${TARGET}x`,
+    met: ratio.median >= TARGET,
     detail:
       `handleWebhook / constructEventAsync events per second, median of ${ROUNDS} rounds of ${EVENTS_PER_ROUND} events ` +
       `(rounds ${fmt(ratio.min)}–${fmt(ratio.max)}; ~${perSecond(median(times.subject))} vs ~${perSecond(median(times.baseline))} events/s, ` +
