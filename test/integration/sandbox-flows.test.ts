@@ -2,36 +2,15 @@ import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { Marketplace, memoryStorage, percentage } from '../../src/index.js';
 import { createSandbox, type WebhookDeliveryOptions } from '../../src/testing/index.js';
+import { completeHostedOnboarding, world as sharedWorld } from '../world.js';
 
-/** A marketplace wired to a sandbox: its Stripe client, and both webhook endpoints delivering to handleWebhook. */
-function world(webhooks: WebhookDeliveryOptions = {}) {
-  const sandbox = createSandbox({ webhooks: { autoDeliver: false, ...webhooks } });
-  const stripe = sandbox.stripe();
-  const deliver = (body: string, signature: string) => market.handleWebhook({ body, signature });
-  const platform = sandbox.addWebhookEndpoint({ handler: deliver });
-  const connect = sandbox.addWebhookEndpoint({ handler: deliver, connect: true });
-  const market: Marketplace = new Marketplace({
-    stripe,
-    storage: memoryStorage(),
-    commission: percentage(12),
-    webhookSecrets: { platform: platform.secret, connect: connect.secret },
-    livemode: false,
-  });
-  return { sandbox, stripe, market };
-}
+const world = (webhooks: WebhookDeliveryOptions = {}) => sharedWorld({}, webhooks);
 
 const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://market.example/refresh' };
 
 async function onboarded(w: ReturnType<typeof world>, vendorId = 'driver_42') {
   const { url, accountId } = await w.market.onboardVendor({ vendorId, country: 'GB', ...urls });
-  await w.sandbox.fetch(new Request(url));
-  await w.sandbox.fetch(
-    new Request(url, {
-      method: 'POST',
-      body: 'action=complete',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    }),
-  );
+  await completeHostedOnboarding(w, url);
   return accountId;
 }
 

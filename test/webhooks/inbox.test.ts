@@ -1,51 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { Marketplace, type MarketplaceOptions, memoryStorage, percentage } from '../../src/index.js';
-import { createSandbox } from '../../src/testing/index.js';
+import { Marketplace, memoryStorage, percentage } from '../../src/index.js';
+import { completeHostedOnboarding, type World, world } from '../world.js';
 
 /**
  * The inbox operations against the sandbox: a failed event kept and replayed, missed events backfilled
  * from `events.list`, inbox mode drained by workers, and pruning. Each also checks exactly once.
  */
-function world(options: Partial<MarketplaceOptions> = {}) {
-  const sandbox = createSandbox({ webhooks: { autoDeliver: false } });
-  const stripe = sandbox.stripe();
-  const deliver = (body: string, signature: string) => market.handleWebhook({ body, signature });
-  const platform = sandbox.addWebhookEndpoint({ handler: deliver });
-  const connect = sandbox.addWebhookEndpoint({ handler: deliver, connect: true });
-  const market: Marketplace = new Marketplace({
-    stripe,
-    storage: memoryStorage(),
-    commission: percentage(12),
-    webhookSecrets: { platform: platform.secret, connect: connect.secret },
-    livemode: false,
-    ...options,
-  });
-  return { sandbox, stripe, market };
-}
 
 const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://market.example/refresh' };
 
 /** Onboards `driver_42` through the sandbox's hosted onboarding and completes it with a re-read. */
-async function onboarded(w: ReturnType<typeof world>) {
+async function onboarded(w: World) {
   const { url } = await w.market.onboardVendor({ vendorId: 'driver_42', country: 'GB', ...urls });
-  await complete(w, url);
+  await completeHostedOnboarding(w, url);
   await w.market.completeOnboarding({ vendorId: 'driver_42' });
 }
 
-/** Opens the sandbox's hosted onboarding page and submits it. */
-async function complete(w: ReturnType<typeof world>, url: string) {
-  await w.sandbox.fetch(new Request(url));
-  await w.sandbox.fetch(
-    new Request(url, {
-      method: 'POST',
-      body: 'action=complete',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    }),
-  );
-}
-
 /** A paid £20.00 order `order_1001`. */
-async function paid(w: ReturnType<typeof world>, orderId = 'order_1001') {
+async function paid(w: World, orderId = 'order_1001') {
   const checkout = await w.market.createCheckout({ orderId, vendorId: 'driver_42', amount: 2000, currency: 'gbp' });
   await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, {
     payment_method: 'pm_card_visa',
@@ -107,7 +79,7 @@ describe('events.backfill', () => {
     const w = world();
     const since = Math.floor(Date.now() / 1000) - 60;
     const { accountId, url } = await w.market.onboardVendor({ vendorId: 'driver_42', country: 'GB', ...urls });
-    await complete(w, url);
+    await completeHostedOnboarding(w, url);
     // No webhook was delivered: the vendor is still onboarding as far as storage knows.
     expect((await w.market.getVendor('driver_42'))?.status).toBe('onboarding');
     const handled: string[] = [];

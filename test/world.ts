@@ -1,0 +1,37 @@
+import { Marketplace, type MarketplaceOptions, memoryStorage, percentage } from '../src/index.js';
+import { createSandbox, type WebhookDeliveryOptions } from '../src/testing/index.js';
+
+/**
+ * A marketplace wired to a sandbox: its Stripe client, and both webhook endpoints (platform and Connect)
+ * delivering to `handleWebhook`. Nothing is delivered until `sandbox.flushWebhooks()` unless `webhooks` says so.
+ */
+export function world(options: Partial<MarketplaceOptions> = {}, webhooks: WebhookDeliveryOptions = {}) {
+  const sandbox = createSandbox({ webhooks: { autoDeliver: false, ...webhooks } });
+  const stripe = sandbox.stripe();
+  const deliver = (body: string, signature: string) => market.handleWebhook({ body, signature });
+  const platform = sandbox.addWebhookEndpoint({ handler: deliver });
+  const connect = sandbox.addWebhookEndpoint({ handler: deliver, connect: true });
+  const market: Marketplace = new Marketplace({
+    stripe,
+    storage: memoryStorage(),
+    commission: percentage(12),
+    webhookSecrets: { platform: platform.secret, connect: connect.secret },
+    livemode: false,
+    ...options,
+  });
+  return { sandbox, stripe, market };
+}
+
+export type World = ReturnType<typeof world>;
+
+/** Opens the sandbox's hosted onboarding page at `url` and submits it, as a vendor would. */
+export async function completeHostedOnboarding(w: World, url: string): Promise<void> {
+  await w.sandbox.fetch(new Request(url));
+  await w.sandbox.fetch(
+    new Request(url, {
+      method: 'POST',
+      body: 'action=complete',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    }),
+  );
+}
