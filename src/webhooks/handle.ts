@@ -25,6 +25,8 @@ function exceeds(body: unknown, limit: number): boolean {
   return new TextEncoder().encode(body).byteLength > limit;
 }
 
+const decoder = new TextDecoder();
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -53,7 +55,13 @@ export async function handleWebhook(pipeline: Pipeline, settings: HandleSettings
       safeLog(ctx, 'warn', `webhook rejected: ${verified.message}`);
       return resultOf({ outcome: 'rejected', error: verified.message });
     }
-    const outcome = await receiveEvent(pipeline, verified.event, { source: 'delivery', enqueue: settings.mode === 'inbox' });
+    // The inbox keeps the bytes Stripe signed rather than the event serialised again.
+    const payload = typeof body === 'string' ? body : decoder.decode(body as Uint8Array);
+    const outcome = await receiveEvent(pipeline, verified.event, {
+      source: 'delivery',
+      enqueue: settings.mode === 'inbox',
+      payload,
+    });
     const result = resultOf(outcome);
     safeLog(ctx, 'info', 'webhook handled', {
       eventId: result.eventId,

@@ -45,6 +45,8 @@ export interface ReceiveOptions {
   readonly source?: EventSource;
   /** Store the event for the inbox worker instead of processing it now (inbox mode). */
   readonly enqueue?: boolean;
+  /** @internal The event's JSON text as Stripe sent it (a verified delivery's raw body), stored as the inbox payload. */
+  readonly payload?: string;
   /** @internal A claim the worker already holds; `claimedAt` is on the store's clock. */
   readonly claimed?: { readonly token: string; readonly attempts: number; readonly claimedAt: number };
 }
@@ -188,7 +190,7 @@ export async function receiveEvent(
     return { outcome: 'ignored', ...ids };
   }
   const storage = ctx.storage;
-  const input = options.claimed ? null : inboxInput(event, source);
+  const input = options.claimed ? null : inboxInput(event, source, options.payload);
 
   if (options.enqueue && input) {
     try {

@@ -149,3 +149,18 @@ describe('the inbox worker and replay, on events they cannot run', () => {
     expect(lines.filter((l) => /could not claim events/.test(l.message)).length).toBe(calls);
   });
 });
+
+describe('the inbox payload', () => {
+  it('is the body Stripe signed, byte for byte, not the event serialised again', async () => {
+    const { market } = makeMarket({ webhookMode: 'inbox' });
+    const request = sign(stripeEvent('payment_intent.succeeded', paymentIntent())); // pretty-printed, as Stripe sends it
+    expect(
+      await market.handleWebhook({ body: new TextEncoder().encode(request.body), signature: request.signature }),
+    ).toMatchObject({
+      status: 200,
+      outcome: 'queued',
+    });
+    const [stored] = await market.events.list();
+    expect(stored?.payload).toBe(request.body);
+  });
+});

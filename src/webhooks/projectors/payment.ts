@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { type Context, callStripe } from '../../context.js';
+import { callStripe } from '../../context.js';
 import {
   decideChargeRefunded,
   decideCheckoutSession,
@@ -91,5 +91,3 @@ export const lookupProjector: Projector<FoundOrder> = {
     return result.record ? { order: result.record } : {};
   },
 };
-
-export type { Context };
