@@ -54,6 +54,7 @@ export type { InboxSummary, InboxProgress, BackfillOptions, WorkOptions } from '
 export { PROJECTED_EVENT_TYPES } from './webhooks/projectors/index.js';
 export type { MarketplaceEvents, ListOrdersOptions, ListVendorsOptions } from './marketplace.js';
 export { DISPUTE_STAGE, REFUND_TRANSITIONS, PAYOUT_TRANSITIONS } from './core/transitions.js';
+export { disputeMayMove } from './core/transitions.js';
 export { VENDOR, ORDER, DISPUTE, REFUND, TRANSFER, PAYOUT, OAUTH_STATE, envelope } from './core/records.js';
 export type * from './core/records.js';
 export type {
