@@ -55,6 +55,14 @@ export { PROJECTED_EVENT_TYPES } from './webhooks/projectors/index.js';
 export type { MarketplaceEvents, ListOrdersOptions, ListVendorsOptions } from './marketplace.js';
 export { DISPUTE_STAGE, REFUND_TRANSITIONS, PAYOUT_TRANSITIONS } from './core/transitions.js';
 export { disputeMayMove } from './core/transitions.js';
+export {
+  platformBearsDisputes,
+  vendorBearsDisputes,
+  disputePolicyContext,
+  resolveDisputeRecoveries,
+  splitLargestRemainder,
+} from './core/money/dispute.js';
+export type { DisputePolicy, DisputePolicyContext, DisputeRecovery, DisputeVendorShare } from './core/money/dispute.js';
 export { VENDOR, ORDER, DISPUTE, REFUND, TRANSFER, PAYOUT, OAUTH_STATE, envelope } from './core/records.js';
 export type * from './core/records.js';
 export type {

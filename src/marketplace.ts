@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
+import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.js';
 import type { OrderRecord, VendorRecord, VendorStatus } from './core/records.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
@@ -70,6 +71,12 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
   storage: S;
   /** Computes the platform's fee for each checkout, in minor units (for example `percentage(12)`). */
   commission: CommissionPolicy;
+  /**
+   * Who bears a dispute on a charge: `platformBearsDisputes()` (the default: no money moves between you and
+   * your vendors) or `vendorBearsDisputes()` (the vendor's transfer is reversed when the dispute opens and
+   * paid back when it is won), or your own function answering per vendor.
+   */
+  disputePolicy?: DisputePolicy;
   /**
    * Signing secrets of your webhook endpoints: `platform` for the account's own endpoint, `connect` for the
    * Connect endpoint (events from connected accounts). Either may be omitted.
@@ -161,6 +168,11 @@ const optionsSchema = lazy(() =>
     commission: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
       message: 'a commission policy function, for example percentage(12)',
     }),
+    disputePolicy: z.optional(
+      z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
+        message: 'a dispute policy function, for example vendorBearsDisputes()',
+      }),
+    ),
     webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
     livemode: z.optional(z.boolean()),
     eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
@@ -248,6 +260,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       stripe: data.stripe,
       storage: data.storage,
       commission: data.commission as CommissionPolicy,
+      disputePolicy: (data.disputePolicy as DisputePolicy | undefined) ?? platformBearsDisputes(),
       logger: data.logger ?? {},
       oauthClientId: data.oauth?.clientId,
       oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,

@@ -164,8 +164,41 @@ export interface DisputeRecord {
   readonly fundsWithdrawn: boolean;
   /** True once `charge.dispute.funds_reinstated` was seen. */
   readonly fundsReinstated: boolean;
+  /**
+   * The dispute policy's money moves, one per vendor it takes something back from: decided once, when the
+   * dispute is first seen as a chargeback; null (or absent, on records stored before) until then, and for
+   * inquiries that never become one. An empty list: the policy moves nothing.
+   */
+  readonly moves?: readonly DisputeVendorMove[] | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/**
+ * Where one money move of a dispute stands: `pending` (made when its time comes: a reversal while the
+ * dispute is an open or lost chargeback, a repayment once it is won), `done` (Stripe made it: `stripeId`),
+ * `skipped` (not needed: a reversal when the dispute was won before it was made, a repayment when lost).
+ */
+export type DisputeMoveStatus = 'pending' | 'done' | 'skipped';
+
+export interface DisputeMoveStep {
+  readonly status: DisputeMoveStatus;
+  /** The reversal (`trr_...`) or the repayment transfer (`tr_...`), once done. */
+  readonly stripeId: string | null;
+  /** When it was recorded as done or skipped (ms since the epoch). */
+  readonly at: number | null;
+}
+
+/** What a dispute takes back from one vendor, and gives back if it is won. */
+export interface DisputeVendorMove {
+  readonly vendorId: string;
+  readonly accountId: string;
+  /** Minor units, in the dispute's currency: reversed from the vendor's transfer, repaid in full if won. */
+  readonly amount: number;
+  /** The reversal of the vendor's transfer, with idempotency key `dispute:<disputeId>:reversal:<vendorId>`. */
+  readonly reversal: DisputeMoveStep;
+  /** The new transfer paying it back, with idempotency key `dispute:<disputeId>:repay:<vendorId>`. */
+  readonly repayment: DisputeMoveStep;
 }
 
 /** A refund's status, as Stripe reports it. */
