@@ -93,11 +93,30 @@ describe('payouts', () => {
       },
     );
     expect(back).toMatchObject({ amount: 2000, type: 'payout_failure' });
-    // The returned funds go out again with the day's automatic payout, which fails the same way a day later.
-    expect(payoutEvents(sandbox.events()).slice(0, 2)).toEqual([
+    // The bank account is errored: no scheduled payout goes to it again, the funds stay in the balance
+    // (https://docs.stripe.com/api/external_account_bank_accounts/object#account_bank_account_object-status).
+    const [bank] = (await stripe.accounts.listExternalAccounts(vendor)).data as Stripe.BankAccount[];
+    expect(bank?.status).toBe('errored');
+    sandbox.advanceTime(2 * DAY_MS);
+    expect(payoutEvents(sandbox.events())).toEqual([
       ['payout.created', vendor, false],
       ['payout.failed', vendor, false],
     ]);
+    expect(balanceOf(sandbox, vendor, 'usd')).toBe(2000);
+    // A new bank account resumes the schedule.
+    await stripe.accounts.createExternalAccount(vendor, {
+      external_account: {
+        object: 'bank_account',
+        country: 'US',
+        currency: 'usd',
+        account_number: '000123456789',
+        routing_number: '110000000',
+      },
+      default_for_currency: true,
+    } as Stripe.AccountCreateExternalAccountParams);
+    sandbox.advanceTime(DAY_MS);
+    expect(payoutEvents(sandbox.events()).at(-1)).toEqual(['payout.created', vendor, true]);
+    expect(balanceOf(sandbox, vendor, 'usd')).toBe(0);
   });
 
   it('delivers payout and balance events to the Connect endpoint only, with the account', async () => {

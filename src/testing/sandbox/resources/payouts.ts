@@ -158,7 +158,10 @@ export function createPayout(
 
 /**
  * Settles a pending payout whose `arrival_date` has passed: `paid`, or `failed` for a failing test bank account (the
- * amount comes back to the balance as a `payout_failure` transaction). Emits `payout.paid` or `payout.failed`.
+ * amount comes back to the balance as a `payout_failure` transaction, and the bank account becomes `errored`: Stripe
+ * "will not continue to send scheduled payouts until the bank details are updated",
+ * https://docs.stripe.com/api/external_account_bank_accounts/object#account_bank_account_object-status). Emits
+ * `payout.paid` or `payout.failed`.
  */
 export function arrive(core: SandboxCore, stored: Stored<Stripe.Payout>): void {
   const payout = stored.obj;
@@ -177,6 +180,7 @@ export function arrive(core: SandboxCore, stored: Stored<Stripe.Payout>): void {
     reportingCategory: 'payout_reversal',
     source: payout.id,
   });
+  if (bank) bank.status = 'errored';
   payout.status = 'failed';
   payout.failure_code = failure.code;
   payout.failure_message = failure.message;
