@@ -53,6 +53,8 @@ export type { VerifyResult, WebhookEndpoint } from './webhooks/verify.js';
 export type { InboxSummary, InboxProgress, BackfillOptions, WorkOptions } from './webhooks/inbox.js';
 export { PROJECTED_EVENT_TYPES } from './webhooks/projectors/index.js';
 export type { MarketplaceEvents, ListOrdersOptions, ListVendorsOptions } from './marketplace.js';
+export type { ListPayoutsOptions } from './marketplace.js';
+export type { VendorBalance } from './flows/payouts.js';
 export { DISPUTE_STAGE, REFUND_TRANSITIONS, PAYOUT_TRANSITIONS } from './core/transitions.js';
 export { disputeMayMove } from './core/transitions.js';
 export {

@@ -4,7 +4,8 @@ import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
 import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.js';
-import type { OrderRecord, VendorRecord, VendorStatus } from './core/records.js';
+import type { OrderRecord, PayoutRecord, VendorRecord, VendorStatus } from './core/records.js';
+import { listPayouts, type VendorBalance, vendorBalance } from './flows/payouts.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
@@ -57,6 +58,12 @@ export interface ListVendorsOptions {
 
 export interface ListOrdersOptions {
   vendorId?: string;
+  /** At most this many, newest first. Default 100. */
+  limit?: number;
+}
+
+export interface ListPayoutsOptions {
+  vendorId: string;
   /** At most this many, newest first. Default 100. */
   limit?: number;
 }
@@ -144,6 +151,8 @@ const listVendorsSchema = lazy(() =>
 );
 
 const listOrdersSchema = lazy(() => z.strictObject({ vendorId: z.optional(idSchema()), limit: limitSchema() }));
+
+const listPayoutsSchema = lazy(() => z.strictObject({ vendorId: idSchema(), limit: limitSchema() }));
 
 const optionsSchema = lazy(() =>
   z.strictObject({
@@ -370,6 +379,21 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
     const data = parseWith(listOrdersSchema(), options, 'listOrders');
     return listOrders(this.ctx, data);
+  }
+
+  /**
+   * The vendor's available and pending balance per currency, read from Stripe now (`balance.retrieve` on its
+   * connected account). `VENDOR_NOT_FOUND` when the vendor is not stored.
+   */
+  async vendorBalance(vendorId: string): Promise<VendorBalance> {
+    const id = parseWith(idSchema(), vendorId, 'vendorBalance(vendorId)');
+    return vendorBalance(this.ctx, id);
+  }
+
+  /** The vendor's payouts as stored from `payout.*` events, newest first (default at most 100). */
+  async listPayouts(options: ListPayoutsOptions): Promise<PayoutRecord[]> {
+    const data = parseWith(listPayoutsSchema(), options, 'listPayouts');
+    return listPayouts(this.ctx, data);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

@@ -53,8 +53,25 @@ export interface VendorRecord extends VendorState {
   readonly accountId: string;
   /** How the account was connected. */
   readonly connection: 'account_link' | 'oauth';
+  /**
+   * The vendor's latest failed payout, from `payout.failed`; cleared when a payout created after it is paid.
+   * Null (or absent, on records stored before) when there is none.
+   */
+  readonly payoutFailed?: VendorPayoutFailure | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/** A failed payout, as shown on its vendor. */
+export interface VendorPayoutFailure {
+  readonly payoutId: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** Stripe's `failure_code` (for example `account_closed`, `no_account`). */
+  readonly failureCode: string | null;
+  readonly failureMessage: string | null;
+  /** When Stripe created the payout (ms since the epoch). */
+  readonly payoutCreatedAt: number;
 }
 
 /**
@@ -247,7 +264,10 @@ export interface TransferRecord {
 /** A payout's status, as Stripe reports it. */
 export type PayoutStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
 
-/** A payout of a vendor's connected account, from Connect `payout.*` events. */
+/**
+ * A payout of a vendor's connected account, from Connect `payout.*` events. `createdAt` is when Stripe
+ * created the payout (its `created`, in ms), so listing newest first follows Stripe's order.
+ */
 export interface PayoutRecord {
   readonly payoutId: string;
   readonly vendorId: string;
@@ -255,6 +275,7 @@ export interface PayoutRecord {
   readonly amount: number;
   readonly currency: string;
   readonly status: PayoutStatus;
+  /** When the payout is expected in the bank (Stripe's `arrival_date`, in ms since the epoch). */
   readonly arrivalDate: number | null;
   readonly failureCode: string | null;
   readonly failureMessage: string | null;
