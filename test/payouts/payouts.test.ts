@@ -167,6 +167,25 @@ describe('payouts from payout.* events', () => {
     expect(await w.market.vendorBalance('driver_7')).toMatchObject({ available: { gbp: 0 } });
   });
 
+  it('a paid payout that the bank returns later (sandbox.failPayout) becomes failed and shows on the vendor', async () => {
+    const w = payoutWorld();
+    await paidVendor(w, 'driver_42', '000123456789');
+    await nextDay(w);
+    await nextDay(w);
+    const [paid] = await w.market.listPayouts({ vendorId: 'driver_42' });
+    expect(paid?.status).toBe('paid');
+    w.sandbox.failPayout(paid?.payoutId as string, 'account_closed');
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const [failed] = await w.market.listPayouts({ vendorId: 'driver_42' });
+    expect(failed).toMatchObject({ payoutId: paid?.payoutId, status: 'failed', failureCode: 'account_closed' });
+    expect((await w.market.getVendor('driver_42'))?.payoutFailed).toMatchObject({
+      payoutId: paid?.payoutId,
+      failureCode: 'account_closed',
+      failureMessage: 'The bank account has been closed.',
+    });
+    expect(await w.market.vendorBalance('driver_42')).toMatchObject({ available: { gbp: 1760 } });
+  });
+
   it('late and duplicated events never undo newer state: a failure after its paid event, a replayed created', async () => {
     const w = payoutWorld();
     await paidVendor(w, 'driver_7', '000111111116');

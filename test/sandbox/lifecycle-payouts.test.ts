@@ -138,6 +138,27 @@ describe('payouts', () => {
     ]);
   });
 
+  it('failPayout fails a paid payout as the bank would: funds back, bank account errored, payout.failed from paid', async () => {
+    const { sandbox, stripe, vendor } = await vendorWithBank('000123456789');
+    const payout = await stripe.payouts.create({ amount: 2000, currency: 'usd' }, { stripeAccount: vendor });
+    sandbox.advanceTime(DAY_MS);
+    expect((await stripe.payouts.retrieve(payout.id, {}, { stripeAccount: vendor })).status).toBe('paid');
+    expect(balanceOf(sandbox, vendor, 'usd')).toBe(0);
+    const failed = sandbox.failPayout(payout.id, 'no_account');
+    expect(failed).toMatchObject({ status: 'failed', failure_code: 'no_account' });
+    expect(failed.failure_message).toMatch(/No bank account could be located/);
+    expect(balanceOf(sandbox, vendor, 'usd')).toBe(2000);
+    const event = sandbox.events().at(-1) as Stripe.Event;
+    expect(event).toMatchObject({ type: 'payout.failed', account: vendor, data: { previous_attributes: { status: 'paid' } } });
+    const [bank] = (await stripe.accounts.listExternalAccounts(vendor)).data as Stripe.BankAccount[];
+    expect(bank?.status).toBe('errored');
+    sandbox.advanceTime(DAY_MS);
+    expect(payoutEvents(sandbox.events()).filter(([type]) => type === 'payout.created')).toHaveLength(1);
+    expect(() => sandbox.failPayout(payout.id)).toThrow(/only a pending, in-transit or paid payout/);
+    expect(() => sandbox.failPayout(payout.id, 'sunspots')).toThrow(TypeError);
+    expect(() => sandbox.failPayout('po_missing')).toThrow();
+  });
+
   it('fails with account_closed for 000111111113', async () => {
     const { sandbox, stripe, vendor } = await vendorWithBank('000111111113');
     const payout = await stripe.payouts.create({ amount: 100, currency: 'usd' }, { stripeAccount: vendor });
