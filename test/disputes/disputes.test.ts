@@ -1,7 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { type DisputePolicy, type MarketplaceOptions, platformBearsDisputes, vendorBearsDisputes } from '../../src/index.js';
 import type { DisputeRecord } from '../../src/core/records.js';
+import { postgresStorage } from '../../src/postgres.js';
+import { uniquePrefix } from '../storage/helpers.js';
 import { completeHostedOnboarding, world, type World } from '../world.js';
 
 // What these tests rely on from Stripe:
@@ -226,6 +229,42 @@ describe('disputes: the vendor bears them (vendorBearsDisputes)', () => {
     const [reversal] = await reversals(w, transferId);
     expect(await reversals(w, transferId)).toHaveLength(1);
     expect((await disputeRecord(w, disputeId))?.moves?.[0]?.reversal).toMatchObject({ status: 'done', stripeId: reversal?.id });
+  });
+});
+
+describe('disputes on PostgreSQL with webhookTransactions (Stripe calls before the transaction)', () => {
+  it('won and lost: each move once, even when every event is delivered twice and one reversal fails first', async () => {
+    const db = new PGlite();
+    try {
+      for (const outcome of ['won', 'lost'] as const) {
+        const storage = postgresStorage({ client: db, tablePrefix: uniquePrefix('disputes') });
+        await storage.migrate();
+        const { w, accountId, disputeId, transferId } = await disputedOrder({
+          storage,
+          webhookTransactions: true,
+          disputePolicy: vendorBearsDisputes(),
+        });
+        const original = w.stripe.transfers.createReversal.bind(w.stripe.transfers);
+        let failures = 1;
+        w.stripe.transfers.createReversal = ((...args: Parameters<typeof original>) => {
+          if (failures-- > 0) return Promise.reject(new Error('connection reset'));
+          return original(...args);
+        }) as typeof original;
+        expect((await w.sandbox.flushWebhooks()).attempts.map((a) => a.status)).toContain(500);
+        w.sandbox.closeDispute(disputeId, outcome);
+        await w.sandbox.flushWebhooks();
+        for (const event of disputeEvents(w, disputeId)) expect((await w.market.receiveEvent(event)).outcome).toBe('duplicate');
+        expect(await reversals(w, transferId)).toHaveLength(1);
+        expect(await repayments(w, accountId, disputeId)).toHaveLength(outcome === 'won' ? 1 : 0);
+        expect(balance(w, accountId)).toBe(outcome === 'won' ? 1760 : 0);
+        expect((await disputeRecord(w, disputeId))?.moves?.[0]).toMatchObject({
+          reversal: { status: 'done' },
+          repayment: { status: outcome === 'won' ? 'done' : 'skipped' },
+        });
+      }
+    } finally {
+      await db.close();
+    }
   });
 });
 
