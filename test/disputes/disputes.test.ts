@@ -2,7 +2,8 @@ import { PGlite } from '@electric-sql/pglite';
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { type DisputePolicy, type MarketplaceOptions, platformBearsDisputes, vendorBearsDisputes } from '../../src/index.js';
-import type { DisputeRecord } from '../../src/core/records.js';
+import { envelope, ORDER, TRANSFER, type DisputeRecord, type OrderItem } from '../../src/core/records.js';
+import { orderRecord } from '../../src/testing/conformance/fixtures.js';
 import { postgresStorage } from '../../src/postgres.js';
 import { uniquePrefix } from '../storage/helpers.js';
 import { completeHostedOnboarding, world, type World } from '../world.js';
@@ -229,6 +230,106 @@ describe('disputes: the vendor bears them (vendorBearsDisputes)', () => {
     const [reversal] = await reversals(w, transferId);
     expect(await reversals(w, transferId)).toHaveLength(1);
     expect((await disputeRecord(w, disputeId))?.moves?.[0]?.reversal).toMatchObject({ status: 'done', stripeId: reversal?.id });
+  });
+});
+
+describe('disputes on a cart (separate charges and transfers, one transfer per vendor)', () => {
+  // A cart's order and transfer records are stored here as the cart checkout stores them; its charge and transfers are
+  // made in the sandbox as Stripe documents them (https://docs.stripe.com/connect/separate-charges-and-transfers). A
+  // transfer_group transfer can be reversed only while the destination's balance covers it
+  // (https://docs.stripe.com/api/transfer_reversals).
+  it('vendorBearsDisputes reverses each vendor transfer by its share (largest remainder) and repays each when won', async () => {
+    const w = world({ disputePolicy: vendorBearsDisputes() });
+    const accounts: Record<string, string> = {};
+    for (const vendorId of ['a', 'b']) {
+      const { url, accountId } = await w.market.onboardVendor({ vendorId, country: 'GB', ...urls });
+      await completeHostedOnboarding(w, url);
+      accounts[vendorId] = accountId;
+    }
+    await w.sandbox.flushWebhooks();
+    const item = (vendorId: string, amount: number, fee: number): OrderItem => ({
+      vendorId,
+      accountId: accounts[vendorId] as string,
+      amount,
+      applicationFeeAmount: fee,
+      vendorAmount: amount - fee,
+      description: null,
+    });
+    const items = [item('a', 1500, 180), item('b', 500, 60)];
+    const intent = await w.stripe.paymentIntents.create({
+      amount: 2000,
+      currency: 'gbp',
+      transfer_group: 'cart_1',
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
+    const order = orderRecord('cart_1', {
+      vendorId: 'a',
+      accountId: accounts.a,
+      chargeType: 'separate',
+      items,
+      amount: 2000,
+      applicationFeeAmount: 240,
+      vendorAmount: 1760,
+      paymentIntentId: intent.id,
+    });
+    await w.market.storage.insert(envelope(ORDER, order));
+    const paid = await w.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_createDispute' });
+    const chargeId = paid.latest_charge as string;
+    const transferIds: Record<string, string> = {};
+    for (const it of items) {
+      const transfer = await w.stripe.transfers.create({
+        amount: it.vendorAmount,
+        currency: 'gbp',
+        destination: it.accountId,
+        transfer_group: 'cart_1',
+        source_transaction: chargeId,
+      });
+      transferIds[it.vendorId] = transfer.id;
+      await w.market.storage.insert(
+        envelope(TRANSFER, {
+          transferId: `cart_1:${it.vendorId}`,
+          orderId: 'cart_1',
+          vendorId: it.vendorId,
+          accountId: it.accountId,
+          amount: it.vendorAmount,
+          currency: 'gbp',
+          status: 'paid',
+          stripeTransferId: transfer.id,
+          amountReversed: 0,
+          lastError: null,
+          createdAt: Date.now(),
+          updatedAt: Date.now(),
+        }),
+      );
+    }
+    const [dispute] = (await w.stripe.disputes.list({ charge: chargeId })).data;
+    const disputeId = (dispute as Stripe.Dispute).id;
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect(balance(w, accounts.a as string)).toBe(0);
+    expect(balance(w, accounts.b as string)).toBe(0);
+    for (const [vendorId, amount] of [
+      ['a', 1320],
+      ['b', 440],
+    ] as const) {
+      const list = await reversals(w, transferIds[vendorId] as string);
+      expect(list.map((r) => r.amount)).toEqual([amount]);
+      expect(list[0]?.metadata?.dispute_move).toBe(`dispute:${disputeId}:reversal:${vendorId}`);
+    }
+    const record = await disputeRecord(w, disputeId);
+    expect(record?.moves?.map((m) => [m.vendorId, m.amount, m.reversal.status])).toEqual([
+      ['a', 1320, 'done'],
+      ['b', 440, 'done'],
+    ]);
+    // What the vendors gave back plus the platform's part (its fees on the disputed amount) is the disputed amount.
+    expect((record?.moves ?? []).reduce((sum, m) => sum + m.amount, 0) + 240).toBe(record?.amount);
+
+    w.sandbox.closeDispute(disputeId, 'won');
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect((await repayments(w, accounts.a as string, disputeId)).map((t) => t.amount)).toEqual([1320]);
+    expect((await repayments(w, accounts.b as string, disputeId)).map((t) => t.amount)).toEqual([440]);
+    expect(balance(w, accounts.a as string)).toBe(1320);
+    expect(balance(w, accounts.b as string)).toBe(440);
+    expect(balance(w, 'platform')).toBe(240);
   });
 });
 
