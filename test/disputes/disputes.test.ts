@@ -198,6 +198,31 @@ describe('disputes: the vendor bears them (vendorBearsDisputes)', () => {
     expect(balance(w, accountId)).toBe(0);
   });
 
+  it('a dispute won while its reversal was being made is repaid by the same delivery (its closing event may have missed it)', async () => {
+    const { w, accountId, disputeId, transferId } = await disputedOrder({ disputePolicy: vendorBearsDisputes() });
+    const original = w.stripe.transfers.createReversal.bind(w.stripe.transfers);
+    w.stripe.transfers.createReversal = (async (...args: Parameters<typeof original>) => {
+      const made = await original(...args);
+      w.sandbox.closeDispute(disputeId, 'won'); // the network decides while the reversal is in flight
+      return made;
+    }) as typeof original;
+    for (const event of w.sandbox.events().filter((e) => !e.type.startsWith('charge.dispute.')))
+      await w.market.receiveEvent(event);
+    const created = disputeEvents(w, disputeId).find((e) => e.type === 'charge.dispute.created') as Stripe.Event;
+    expect((await w.market.receiveEvent(created)).outcome).toBe('processed');
+    expect(await reversals(w, transferId)).toHaveLength(1);
+    expect((await repayments(w, accountId, disputeId)).map((t) => t.amount)).toEqual([1760]);
+    expect((await disputeRecord(w, disputeId))?.moves?.[0]).toMatchObject({
+      reversal: { status: 'done' },
+      repayment: { status: 'done' },
+    });
+    // The closing events change nothing more.
+    for (const event of disputeEvents(w, disputeId)) await w.market.receiveEvent(event);
+    expect(await repayments(w, accountId, disputeId)).toHaveLength(1);
+    expect(balance(w, accountId)).toBe(1760);
+    expect(balance(w, 'platform')).toBe(240);
+  });
+
   it('answers 500 over HTTP while Stripe fails, and the sandbox retry succeeds', async () => {
     const { w, transferId } = await disputedOrder({ disputePolicy: vendorBearsDisputes() });
     const original = w.stripe.transfers.createReversal.bind(w.stripe.transfers);

@@ -56,28 +56,35 @@ export const disputeProjector: Projector<Prepared> = {
     const dispute = await getStored(ctx.storage, DISPUTE, payload.id);
     const now = ctx.now();
     const stored = dispute?.data ?? null;
-    let projected = project(order, stored, event.type, payload, now);
+    const projected = project(order, stored, event.type, payload, now);
     if (!projected) return { ...none, dispute };
     const plan = (projected.moves ?? null) === null && isChargeback(projected) ? policyPlan(ctx, order, projected) : null;
     let record = decideDisputeMoves(projected, plan, [], now);
     if (!needsStripe(record)) return { ...found, dispute, object: payload, plan, results: [] };
 
     // Money moves depend on the dispute's status: decide on Stripe's current word, not the event's.
-    const object = await callStripe('disputes.retrieve', () => ctx.stripe.disputes.retrieve(payload.id));
-    projected = project(order, stored, event.type, object, now) as DisputeRecord;
-    record = decideDisputeMoves(projected, plan, [], now);
+    const retrieve = () => callStripe('disputes.retrieve', () => ctx.stripe.disputes.retrieve(payload.id));
+    let object = await retrieve();
     const results: DisputeMoveResult[] = [];
-    if (isReturned(record)) {
-      // A reversal made by a delivery that failed before recording it: found now, so it is repaid, not skipped.
-      for (const move of record.moves ?? []) {
-        if (move.reversal.status === 'done') continue;
-        const transferId = await vendorTransferId(ctx, order, idOf(object.charge), move.vendorId);
-        const made = await findReversal(ctx, transferId, reversalKey(record, move));
-        if (made) results.push({ kind: 'reversal', vendorId: move.vendorId, stripeId: made });
+    for (let pass = 1; pass <= 2; pass++) {
+      record = decideDisputeMoves(project(order, stored, event.type, object, now) as DisputeRecord, plan, results, now);
+      if (isReturned(record)) {
+        // A reversal made by a delivery that failed before recording it: found now, so it is repaid, not skipped.
+        for (const move of record.moves ?? []) {
+          if (move.reversal.status === 'done') continue;
+          const transferId = await vendorTransferId(ctx, order, idOf(object.charge), move.vendorId);
+          const made = await findReversal(ctx, transferId, reversalKey(record, move));
+          if (made) results.push({ kind: 'reversal', vendorId: move.vendorId, stripeId: made });
+        }
+        record = decideDisputeMoves(record, null, results, now);
       }
-      record = decideDisputeMoves(record, null, results, now);
+      const actions = disputeActions(record);
+      for (const action of actions) results.push(await perform(ctx, order, idOf(object.charge), action));
+      if (pass === 2 || !actions.some((a) => a.kind === 'reversal')) break;
+      // A reversal was just made: if the dispute was won meanwhile, its closing event may have looked for this
+      // reversal before it existed. Read the dispute again and repay now in that case.
+      object = await retrieve();
     }
-    for (const action of disputeActions(record)) results.push(await perform(ctx, order, idOf(object.charge), action));
     return { ...found, dispute, object, plan, results };
   },
 
