@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import type Stripe from 'stripe';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type DisputePolicy, type MarketplaceOptions, platformBearsDisputes, vendorBearsDisputes } from '../../src/index.js';
 import { envelope, ORDER, TRANSFER, type DisputeRecord, type OrderItem } from '../../src/core/records.js';
 import { orderRecord } from '../../src/testing/conformance/fixtures.js';
@@ -359,39 +359,40 @@ describe('disputes on a cart (separate charges and transfers, one transfer per v
 });
 
 describe('disputes on PostgreSQL with webhookTransactions (Stripe calls before the transaction)', () => {
-  it('won and lost: each move once, even when every event is delivered twice and one reversal fails first', async () => {
-    const db = new PGlite();
-    try {
-      for (const outcome of ['won', 'lost'] as const) {
-        const storage = postgresStorage({ client: db, tablePrefix: uniquePrefix('disputes') });
-        await storage.migrate();
-        const { w, accountId, disputeId, transferId } = await disputedOrder({
-          storage,
-          webhookTransactions: true,
-          disputePolicy: vendorBearsDisputes(),
-        });
-        const original = w.stripe.transfers.createReversal.bind(w.stripe.transfers);
-        let failures = 1;
-        w.stripe.transfers.createReversal = ((...args: Parameters<typeof original>) => {
-          if (failures-- > 0) return Promise.reject(new Error('connection reset'));
-          return original(...args);
-        }) as typeof original;
-        expect((await w.sandbox.flushWebhooks()).attempts.map((a) => a.status)).toContain(500);
-        w.sandbox.closeDispute(disputeId, outcome);
-        await w.sandbox.flushWebhooks();
-        for (const event of disputeEvents(w, disputeId)) expect((await w.market.receiveEvent(event)).outcome).toBe('duplicate');
-        expect(await reversals(w, transferId)).toHaveLength(1);
-        expect(await repayments(w, accountId, disputeId)).toHaveLength(outcome === 'won' ? 1 : 0);
-        expect(balance(w, accountId)).toBe(outcome === 'won' ? 1760 : 0);
-        expect((await disputeRecord(w, disputeId))?.moves?.[0]).toMatchObject({
-          reversal: { status: 'done' },
-          repayment: { status: outcome === 'won' ? 'done' : 'skipped' },
-        });
-      }
-    } finally {
-      await db.close();
-    }
+  let db: PGlite | undefined;
+  afterAll(async () => {
+    await db?.close();
   });
+
+  for (const outcome of ['won', 'lost'] as const) {
+    it(`${outcome}: each move once, even when every event is delivered twice and one reversal fails first`, async () => {
+      db ??= new PGlite();
+      const storage = postgresStorage({ client: db, tablePrefix: uniquePrefix('disputes') });
+      await storage.migrate();
+      const { w, accountId, disputeId, transferId } = await disputedOrder({
+        storage,
+        webhookTransactions: true,
+        disputePolicy: vendorBearsDisputes(),
+      });
+      const original = w.stripe.transfers.createReversal.bind(w.stripe.transfers);
+      let failures = 1;
+      w.stripe.transfers.createReversal = ((...args: Parameters<typeof original>) => {
+        if (failures-- > 0) return Promise.reject(new Error('connection reset'));
+        return original(...args);
+      }) as typeof original;
+      expect((await w.sandbox.flushWebhooks()).attempts.map((a) => a.status)).toContain(500);
+      w.sandbox.closeDispute(disputeId, outcome);
+      await w.sandbox.flushWebhooks();
+      for (const event of disputeEvents(w, disputeId)) expect((await w.market.receiveEvent(event)).outcome).toBe('duplicate');
+      expect(await reversals(w, transferId)).toHaveLength(1);
+      expect(await repayments(w, accountId, disputeId)).toHaveLength(outcome === 'won' ? 1 : 0);
+      expect(balance(w, accountId)).toBe(outcome === 'won' ? 1760 : 0);
+      expect((await disputeRecord(w, disputeId))?.moves?.[0]).toMatchObject({
+        reversal: { status: 'done' },
+        repayment: { status: outcome === 'won' ? 'done' : 'skipped' },
+      });
+    }, 60_000);
+  }
 });
 
 describe('disputes: other policies', () => {
