@@ -67,7 +67,9 @@ export const disputeProjector: Projector<Prepared> = {
     let object = await retrieve();
     const results: DisputeMoveResult[] = [];
     for (let pass = 1; pass <= 2; pass++) {
-      record = decideDisputeMoves(project(order, stored, event.type, object, now) as DisputeRecord, plan, results, now);
+      const current = project(order, stored, event.type, object, now);
+      if (!current) break; // a status this version does not know: nothing moves
+      record = decideDisputeMoves(current, plan, results, now);
       if (isReturned(record)) {
         // A reversal made by a delivery that failed before recording it: found now, so it is repaid, not skipped.
         for (const move of record.moves ?? []) {
