@@ -200,7 +200,7 @@ export type DisputeMoveStatus = 'pending' | 'done' | 'skipped';
 
 export interface DisputeMoveStep {
   readonly status: DisputeMoveStatus;
-  /** The reversal (`trr_...`) or the repayment transfer (`tr_...`), once done. */
+  /** The reversal (`trr_...`) or the repayment transfer (`tr_...`), once done (null for a reversal of nothing left). */
   readonly stripeId: string | null;
   /** When it was recorded as done or skipped (ms since the epoch). */
   readonly at: number | null;
@@ -210,7 +210,10 @@ export interface DisputeMoveStep {
 export interface DisputeVendorMove {
   readonly vendorId: string;
   readonly accountId: string;
-  /** Minor units, in the dispute's currency: reversed from the vendor's transfer, repaid in full if won. */
+  /**
+   * Minor units, in the dispute's currency: reversed from the vendor's transfer, repaid in full if won. The policy's
+   * answer, lowered to what the transfer still had when the reversal was made (a refund may have reversed part of it).
+   */
   readonly amount: number;
   /** The reversal of the vendor's transfer, with idempotency key `dispute:<disputeId>:reversal:<vendorId>`. */
   readonly reversal: DisputeMoveStep;

@@ -60,8 +60,8 @@ describe('dispute money moves (pure)', () => {
       open,
       null,
       [
-        { kind: 'reversal', vendorId: 'a', stripeId: 'trr_a' },
-        { kind: 'reversal', vendorId: 'c', stripeId: 'trr_c' },
+        { kind: 'reversal', vendorId: 'a', stripeId: 'trr_a', amount: 700 },
+        { kind: 'reversal', vendorId: 'c', stripeId: 'trr_c', amount: 300 },
       ],
       NOW + 1,
     );
@@ -71,14 +71,35 @@ describe('dispute money moves (pure)', () => {
     ]);
     expect(disputeActions(reversed)).toEqual([]);
     // The same results again change nothing.
-    expect(decideDisputeMoves(reversed, null, [{ kind: 'reversal', vendorId: 'a', stripeId: 'trr_other' }], NOW + 2)).toBe(
-      reversed,
-    );
+    expect(
+      decideDisputeMoves(reversed, null, [{ kind: 'reversal', vendorId: 'a', stripeId: 'trr_other', amount: 700 }], NOW + 2),
+    ).toBe(reversed);
     const won = { ...reversed, status: 'won' as const, fundsReinstated: true };
     expect(kinds(won)).toEqual(['repayment:a:700:dispute:du_1:repay:a', 'repayment:c:300:dispute:du_1:repay:c']);
     const lost = decideDisputeMoves({ ...reversed, status: 'lost' }, null, [], NOW + 3);
     expect(lost.moves?.map((m) => m.repayment.status)).toEqual(['skipped', 'skipped']);
     expect(disputeActions(lost)).toEqual([]);
+  });
+
+  it('follows what was actually reversed: a smaller reversal is repaid as such, a reversal of nothing is never repaid', () => {
+    const open = decideDisputeMoves(record('needs_response'), plan, [], NOW);
+    const partial = decideDisputeMoves(
+      open,
+      null,
+      [
+        { kind: 'reversal', vendorId: 'a', stripeId: 'trr_a', amount: 500 },
+        { kind: 'reversal', vendorId: 'c', stripeId: null, amount: 0 },
+      ],
+      NOW + 1,
+    );
+    expect(partial.moves?.map((m) => [m.vendorId, m.amount, m.reversal.status, m.reversal.stripeId, m.repayment.status])).toEqual(
+      [
+        ['a', 500, 'done', 'trr_a', 'pending'],
+        ['c', 0, 'done', null, 'skipped'],
+      ],
+    );
+    expect(disputeActions(partial)).toEqual([]);
+    expect(kinds({ ...partial, status: 'won', fundsReinstated: true })).toEqual(['repayment:a:500:dispute:du_1:repay:a']);
   });
 
   it('skips a reversal the outcome made unneeded, but records it done if Stripe made it after all (then repays it)', () => {
@@ -88,7 +109,7 @@ describe('dispute money moves (pure)', () => {
       ['skipped', 'skipped'],
     ]);
     expect(disputeActions(won)).toEqual([]);
-    const late = decideDisputeMoves(won, null, [{ kind: 'reversal', vendorId: 'a', stripeId: 'trr_a' }], NOW + 1);
+    const late = decideDisputeMoves(won, null, [{ kind: 'reversal', vendorId: 'a', stripeId: 'trr_a', amount: 700 }], NOW + 1);
     expect(late.moves?.map((m) => [m.reversal.status, m.repayment.status])).toEqual([
       ['done', 'pending'],
       ['skipped', 'skipped'],

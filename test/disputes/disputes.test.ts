@@ -223,6 +223,19 @@ describe('disputes: the vendor bears them (vendorBearsDisputes)', () => {
     expect(balance(w, 'platform')).toBe(240);
   });
 
+  it('takes no more than the transfer has left (part was reversed already) and repays exactly that', async () => {
+    const { w, accountId, disputeId, transferId } = await disputedOrder({ disputePolicy: vendorBearsDisputes() });
+    await w.stripe.transfers.createReversal(transferId, { amount: 1500 }); // the platform took 1500 back earlier
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const amounts = (await reversals(w, transferId)).map((r) => r.amount);
+    expect(amounts.sort((a, b) => a - b)).toEqual([500, 1500]);
+    expect((await disputeRecord(w, disputeId))?.moves?.[0]).toMatchObject({ amount: 500, reversal: { status: 'done' } });
+    w.sandbox.closeDispute(disputeId, 'won');
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect((await repayments(w, accountId, disputeId)).map((t) => t.amount)).toEqual([500]);
+    expect(balance(w, accountId)).toBe(1760 - 1500);
+  });
+
   it('answers 500 over HTTP while Stripe fails, and the sandbox retry succeeds', async () => {
     const { w, transferId } = await disputedOrder({ disputePolicy: vendorBearsDisputes() });
     const original = w.stripe.transfers.createReversal.bind(w.stripe.transfers);

@@ -21,11 +21,16 @@ export interface DisputeAction {
   readonly idempotencyKey: string;
 }
 
-/** A move Stripe made (or was found to have made): the reversal `trr_...` or the repayment `tr_...`. */
+/**
+ * A move Stripe made (or was found to have made): the reversal `trr_...` or the repayment `tr_...`, and its
+ * amount. A reversal can take less than planned when the transfer was partly reversed already (a refund), and
+ * nothing (`stripeId` null, `amount` 0) when nothing of it is left; the repayment then gives back what was taken.
+ */
 export interface DisputeMoveResult {
   readonly kind: DisputeMoveKind;
   readonly vendorId: string;
-  readonly stripeId: string;
+  readonly stripeId: string | null;
+  readonly amount: number;
 }
 
 /** The idempotency key of a dispute's move for one vendor. */
@@ -79,7 +84,7 @@ export function disputeActions(d: DisputeRecord): DisputeAction[] {
     if (m.reversal.status !== 'done' && reversalDue(d)) {
       actions.push({ kind: 'reversal', ...base, ...money, idempotencyKey: disputeMoveKey(d.disputeId, 'reversal', m.vendorId) });
     }
-    if (m.reversal.status === 'done' && m.repayment.status !== 'done' && isReturned(d)) {
+    if (m.reversal.status === 'done' && m.amount > 0 && m.repayment.status !== 'done' && isReturned(d)) {
       actions.push({
         kind: 'repayment',
         ...base,
@@ -108,15 +113,23 @@ export function decideDisputeMoves(
   const moves = current === null && plan !== null && isChargeback(d) ? plan : current;
   if (moves === null) return d;
   const next = moves.map((m) => {
-    const done = (kind: DisputeMoveKind, step: DisputeMoveStep): DisputeMoveStep => {
-      if (step.status === 'done') return step;
-      const result = results.find((r) => r.kind === kind && r.vendorId === m.vendorId);
-      return result ? { status: 'done', stripeId: result.stripeId, at: now } : step;
-    };
-    const reversal = settle(done('reversal', m.reversal), reversalDue(d) || !isChargeback(d) ? 'pending' : 'skipped', now);
-    const repaymentStep = done('repayment', m.repayment);
-    const repayment = settle(repaymentStep, reversal.status === 'skipped' || d.status === 'lost' ? 'skipped' : 'pending', now);
-    return reversal === m.reversal && repayment === m.repayment ? m : { ...m, reversal, repayment };
+    const resultOf = (kind: DisputeMoveKind, step: DisputeMoveStep) =>
+      step.status === 'done' ? undefined : results.find((r) => r.kind === kind && r.vendorId === m.vendorId);
+    const reversed = resultOf('reversal', m.reversal);
+    // The amount follows what was actually reversed, so the repayment gives back exactly that.
+    const amount = reversed ? reversed.amount : m.amount;
+    const reversalStep: DisputeMoveStep = reversed ? { status: 'done', stripeId: reversed.stripeId, at: now } : m.reversal;
+    const reversal = settle(reversalStep, reversalDue(d) || !isChargeback(d) ? 'pending' : 'skipped', now);
+    const repaid = resultOf('repayment', m.repayment);
+    const repaymentStep: DisputeMoveStep = repaid ? { status: 'done', stripeId: repaid.stripeId, at: now } : m.repayment;
+    const repayment = settle(
+      repaymentStep,
+      reversal.status === 'skipped' || d.status === 'lost' || amount === 0 ? 'skipped' : 'pending',
+      now,
+    );
+    return reversal === m.reversal && repayment === m.repayment && amount === m.amount
+      ? m
+      : { ...m, amount, reversal, repayment };
   });
   const changed = current === null || next.some((m, i) => m !== current[i]);
   return changed ? { ...d, moves: next, updatedAt: now } : d;

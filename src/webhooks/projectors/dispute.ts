@@ -76,7 +76,7 @@ export const disputeProjector: Projector<Prepared> = {
           if (move.reversal.status === 'done') continue;
           const transferId = await vendorTransferId(ctx, order, idOf(object.charge), move.vendorId);
           const made = await findReversal(ctx, transferId, reversalKey(record, move));
-          if (made) results.push({ kind: 'reversal', vendorId: move.vendorId, stripeId: made });
+          if (made) results.push({ kind: 'reversal', vendorId: move.vendorId, stripeId: made.id, amount: made.amount });
         }
         record = decideDisputeMoves(record, null, results, now);
       }
@@ -164,22 +164,23 @@ async function perform(
   if (action.kind === 'reversal') {
     const transferId = await vendorTransferId(ctx, order, chargeId, action.vendorId);
     const made = await findReversal(ctx, transferId, key);
-    if (made) return { kind: 'reversal', vendorId: action.vendorId, stripeId: made };
+    if (made) return { kind: 'reversal', vendorId: action.vendorId, stripeId: made.id, amount: made.amount };
+    // Never more than the transfer has left (a refund may have reversed part of it): Stripe would refuse it, and
+    // the event would fail on every delivery.
+    const transfer = await callStripe('transfers.retrieve', () => ctx.stripe.transfers.retrieve(transferId));
+    const amount = Math.min(action.amount, transfer.amount - transfer.amount_reversed);
+    if (amount <= 0) return { kind: 'reversal', vendorId: action.vendorId, stripeId: null, amount: 0 };
     const reversal = await callStripe('transfers.createReversal', () =>
-      ctx.stripe.transfers.createReversal(
-        transferId,
-        { amount: action.amount, metadata: moveMetadata(action) },
-        { idempotencyKey: key },
-      ),
+      ctx.stripe.transfers.createReversal(transferId, { amount, metadata: moveMetadata(action) }, { idempotencyKey: key }),
     );
-    return { kind: 'reversal', vendorId: action.vendorId, stripeId: reversal.id };
+    return { kind: 'reversal', vendorId: action.vendorId, stripeId: reversal.id, amount: reversal.amount };
   }
   const group = `dispute:${action.disputeId}`;
   const listed = await callStripe('transfers.list', () =>
     ctx.stripe.transfers.list({ destination: action.accountId, transfer_group: group, limit: 100 }),
   );
   const existing = listed.data.find((t) => t.metadata?.dispute_move === key);
-  if (existing) return { kind: 'repayment', vendorId: action.vendorId, stripeId: existing.id };
+  if (existing) return { kind: 'repayment', vendorId: action.vendorId, stripeId: existing.id, amount: existing.amount };
   const transfer = await callStripe('transfers.create', () =>
     ctx.stripe.transfers.create(
       {
@@ -193,15 +194,15 @@ async function perform(
       { idempotencyKey: key },
     ),
   );
-  return { kind: 'repayment', vendorId: action.vendorId, stripeId: transfer.id };
+  return { kind: 'repayment', vendorId: action.vendorId, stripeId: transfer.id, amount: transfer.amount };
 }
 
 /** The reversal (`trr_...`) of `transferId` that the move `key` made, if any. */
-async function findReversal(ctx: Context, transferId: string, key: string): Promise<string | null> {
+async function findReversal(ctx: Context, transferId: string, key: string): Promise<Stripe.TransferReversal | null> {
   const reversals = await callStripe('transfers.listReversals', () =>
     ctx.stripe.transfers.listReversals(transferId, { limit: 100 }),
   );
-  return reversals.data.find((r) => r.metadata?.dispute_move === key)?.id ?? null;
+  return reversals.data.find((r) => r.metadata?.dispute_move === key) ?? null;
 }
 
 /**
