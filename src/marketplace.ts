@@ -3,7 +3,9 @@ import * as z from 'zod/mini';
 import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
-import type { OrderRecord, VendorRecord, VendorStatus } from './core/records.js';
+import { proportionalRefund, type RefundPolicy } from './core/money/refund.js';
+import { getRefundRecord, listRefundRecords, refundOrder, type RefundInput } from './flows/refund.js';
+import type { OrderRecord, RefundRecord, VendorRecord, VendorStatus } from './core/records.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
@@ -70,6 +72,11 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
   storage: S;
   /** Computes the platform's fee for each checkout, in minor units (for example `percentage(12)`). */
   commission: CommissionPolicy;
+  /**
+   * Who bears a refund, per vendor: `proportionalRefund()` (the default: the vendor gives back their share, the
+   * platform returns its fee in proportion), `platformKeepsFee()`, `platformBearsRefund()`, or your own pure function.
+   */
+  refundPolicy?: RefundPolicy;
   /**
    * Signing secrets of your webhook endpoints: `platform` for the account's own endpoint, `connect` for the
    * Connect endpoint (events from connected accounts). Either may be omitted.
@@ -161,6 +168,11 @@ const optionsSchema = lazy(() =>
     commission: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
       message: 'a commission policy function, for example percentage(12)',
     }),
+    refundPolicy: z.optional(
+      z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
+        message: 'a refund policy function, for example proportionalRefund()',
+      }),
+    ),
     webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
     livemode: z.optional(z.boolean()),
     eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
@@ -248,6 +260,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       stripe: data.stripe,
       storage: data.storage,
       commission: data.commission as CommissionPolicy,
+      refundPolicy: (data.refundPolicy as RefundPolicy | undefined) ?? proportionalRefund(),
       logger: data.logger ?? {},
       oauthClientId: data.oauth?.clientId,
       oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,
@@ -357,6 +370,26 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
     const data = parseWith(listOrdersSchema(), options, 'listOrders');
     return listOrders(this.ctx, data);
+  }
+
+  // ---- refunds -----------------------------------------------------------------------------------
+
+  /**
+   * Refunds an order (once per `refundId`): reserves the amount on the order, refunds the charge, then moves what the
+   * refund policy decided (transfer reversal, application fee refund). The same call again is the same refund.
+   */
+  refund(input: RefundInput): Promise<RefundRecord> {
+    return refundOrder(this.ctx, input);
+  }
+
+  /** The order's refund records (the library's and those made in the Dashboard), newest first. */
+  listRefunds(orderId: string): Promise<RefundRecord[]> {
+    return listRefundRecords(this.ctx, orderId);
+  }
+
+  /** One refund record by the platform's refund id (or Stripe's `re_` id for a refund made elsewhere), or null. */
+  getRefund(orderId: string, refundId: string): Promise<RefundRecord | null> {
+    return getRefundRecord(this.ctx, orderId, refundId);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

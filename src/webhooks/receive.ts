@@ -136,6 +136,7 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
     ...(event.account ? { account: event.account } : {}),
     ...(records.vendor ? { vendor: records.vendor } : {}),
     ...(records.order ? { order: records.order } : {}),
+    ...(records.refund ? { refund: records.refund } : {}),
   });
   for (const handler of handlers) {
     try {
