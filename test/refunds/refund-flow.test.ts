@@ -246,4 +246,56 @@ describe('market.refund against the sandbox', () => {
     expect(last.amount).toBe(50);
     expect(await stripeTotals(w)).toEqual({ refunded: 2000, reversed: 2000, feeRefunded: 240, transferred: 2000, fee: 240 });
   });
+
+  it('a retry after a crash between steps finishes the refund once: one refund, one reversal, one fee refund', async () => {
+    const w = await paidOrder();
+    const original = w.stripe.transfers.createReversal.bind(w.stripe.transfers);
+    let failures = 1;
+    w.stripe.transfers.createReversal = ((...args: Parameters<typeof original>) => {
+      if (failures-- > 0) return Promise.reject(new Error('connection lost'));
+      return original(...args);
+    }) as typeof original;
+    const error = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 }).catch((e: unknown) => e);
+    expect(isMarketplaceError(error, 'STRIPE_ERROR')).toBe(true);
+    // Stripe made the refund; the reversal did not happen yet.
+    expect(await w.market.getRefund('order_1', 'r1')).toMatchObject({ status: 'succeeded', transferReversals: [] });
+    expect(await stripeTotals(w)).toMatchObject({ refunded: 500, reversed: 0, feeRefunded: 0 });
+    const done = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 });
+    expect(done.transferReversals?.map((m) => m.amount)).toEqual([500]);
+    expect(done.feeRefunds?.map((m) => m.amount)).toEqual([60]);
+    await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 });
+    expect(await stripeTotals(w)).toMatchObject({ refunded: 500, reversed: 500, feeRefunded: 60 });
+    expect((await w.stripe.refunds.list({ charge: w.charge })).data).toHaveLength(1);
+  });
+
+  it('when Stripe cannot be reached the reservation stays, and the same call later makes the one refund', async () => {
+    const w = await paidOrder();
+    const original = w.stripe.refunds.create.bind(w.stripe.refunds);
+    let failures = 1;
+    w.stripe.refunds.create = ((...args: Parameters<typeof original>) => {
+      if (failures-- > 0) return Promise.reject(Object.assign(new Error('timeout'), { type: 'StripeConnectionError' }));
+      return original(...args);
+    }) as typeof original;
+    const error = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 1500 }).catch((e: unknown) => e);
+    expect(isMarketplaceError(error, 'STRIPE_ERROR')).toBe(true);
+    expect(await w.market.getRefund('order_1', 'r1')).toMatchObject({ status: 'pending', stripeRefundId: null });
+    // The 1500 stays reserved: another refund cannot take it meanwhile.
+    const other = await w.market.refund({ orderId: 'order_1', refundId: 'r2', amount: 501 }).catch((e: unknown) => e);
+    expect(isMarketplaceError(other, 'REFUND_EXCEEDS_REMAINING')).toBe(true);
+    const done = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 1500 });
+    expect(done).toMatchObject({ status: 'succeeded', amount: 1500 });
+    expect((await stripeTotals(w)).refunded).toBe(1500);
+  });
+
+  it('lists and reads refund records, and validates their ids', async () => {
+    const w = await paidOrder();
+    await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 100, metadata: { ticket: 't-1' } });
+    expect(await w.market.getRefund('order_1', 'r1')).toMatchObject({ metadata: { ticket: 't-1' }, reason: null });
+    expect(await w.market.getRefund('order_1', 'nope')).toBeNull();
+    expect(await w.market.listRefunds('order_1')).toHaveLength(1);
+    const refund = (await w.stripe.refunds.list({ charge: w.charge })).data[0];
+    expect(refund?.metadata).toEqual({ ticket: 't-1', order_id: 'order_1', refund_id: 'r1' });
+    const bad = await w.market.listRefunds('').catch((e: unknown) => e);
+    expect(isMarketplaceError(bad, 'INVALID_INPUT')).toBe(true);
+  });
 });
