@@ -298,4 +298,25 @@ describe('market.refund against the sandbox', () => {
     const bad = await w.market.listRefunds('').catch((e: unknown) => e);
     expect(isMarketplaceError(bad, 'INVALID_INPUT')).toBe(true);
   });
+
+  it('when market.refund stopped after the refund and is not called again, refund.created finishes the steps', async () => {
+    const w = await paidOrder();
+    const original = w.stripe.transfers.createReversal.bind(w.stripe.transfers);
+    let failures = 1;
+    w.stripe.transfers.createReversal = ((...args: Parameters<typeof original>) => {
+      if (failures-- > 0) return Promise.reject(new Error('process stopped'));
+      return original(...args);
+    }) as typeof original;
+    await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 }).catch(() => undefined);
+    const delivered = await w.sandbox.flushWebhooks();
+    expect(delivered.failed).toEqual([]);
+    const record = await w.market.getRefund('order_1', 'r1');
+    expect(record?.transferReversals?.map((m) => m.amount)).toEqual([500]);
+    expect(record?.feeRefunds?.map((m) => m.amount)).toEqual([60]);
+    expect(await stripeTotals(w)).toMatchObject({ refunded: 500, reversed: 500, feeRefunded: 60 });
+    // A later retry finds everything done and moves nothing twice.
+    await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 });
+    expect(await stripeTotals(w)).toMatchObject({ refunded: 500, reversed: 500, feeRefunded: 60 });
+    expect([balance(w, 'platform'), balance(w, w.accountId)]).toEqual([180, 1320]);
+  });
 });

@@ -3,7 +3,8 @@ import { decideRefund, refundStatusOf } from '../../core/projectors/refund.js';
 import { REFUND, type RefundMovement, type RefundRecord } from '../../core/records.js';
 import { mutateOrder } from '../../services/orders.js';
 import { getStored, insertRecord, mutateRecord, resolveStored } from '../../services/records.js';
-import { refundRecordId, restoreVendors } from '../../services/refunds.js';
+import { callStripe } from '../../context.js';
+import { moveRefundMoney, refundRecordId, restoreVendors } from '../../services/refunds.js';
 import type { StoredRecord } from '../../storage/types.js';
 import { type FoundOrder, findOrder, withPaymentIntentId } from './find.js';
 import type { EventRecords, Projector } from './types.js';
@@ -12,9 +13,22 @@ interface Prepared extends FoundOrder {
   readonly refund: StoredRecord<RefundRecord> | null;
   /** Transfers that gave the vendors back what a failed or canceled refund took from them. */
   readonly restores: readonly RefundMovement[];
+  /** The money a library refund moved, when `market.refund` did not get to record it (it stopped after the refund). */
+  readonly moved: { transferReversals: RefundMovement[]; feeRefunds: RefundMovement[] } | null;
 }
 
-const NONE: Prepared = { stored: null, paymentIntentId: null, refund: null, restores: [] };
+const NONE: Prepared = { stored: null, paymentIntentId: null, refund: null, restores: [], moved: null };
+
+/** True when a library refund has not recorded the transfer reversal its policy asked for. */
+function unmoved(record: RefundRecord): boolean {
+  const part = record.parts?.[0];
+  return (
+    record.source === 'library' &&
+    part !== undefined &&
+    part.vendorBears + part.feeReturned > 0 &&
+    (record.transferReversals ?? []).length === 0
+  );
+}
 
 /**
  * The stored record of a refund: the library's, by the `refund_id` it put in the refund's metadata (checked against
@@ -48,10 +62,20 @@ export const refundProjector: Projector<Prepared> = {
     const status = refundStatusOf(refund);
     const data = stored?.data;
     let restores: RefundMovement[] = [];
-    if (data && (status === 'failed' || status === 'canceled') && (data.transferReversals ?? []).length > 0) {
+    let moved: Prepared['moved'] = null;
+    const closed = status === 'failed' || status === 'canceled';
+    if (data && !closed && data.status !== 'failed' && data.status !== 'canceled' && unmoved(data)) {
+      // market.refund stopped after Stripe made the refund: the event finishes the steps, with the same keys.
+      const chargeId = typeof refund.charge === 'string' ? refund.charge : refund.charge?.id;
+      if (chargeId) {
+        const charge = await callStripe('charges.retrieve', () => ctx.stripe.charges.retrieve(chargeId));
+        moved = await moveRefundMoney(ctx, order, data, charge);
+      }
+    }
+    if (data && closed && (data.transferReversals ?? []).length > 0) {
       restores = await restoreVendors(ctx, order, data);
     }
-    return { ...found, refund: stored, restores };
+    return { ...found, refund: stored, restores, moved };
   },
 
   async apply(ctx, event, prepared): Promise<EventRecords> {
@@ -61,8 +85,17 @@ export const refundProjector: Projector<Prepared> = {
     const now = ctx.now();
     const order = withPaymentIntentId(stored.data, prepared.paymentIntentId, now);
     let record: RefundRecord | null = prepared.refund?.data ?? null;
-    const withRestores = (r: RefundRecord): RefundRecord =>
-      prepared.restores.length > 0 && (r.restores ?? []).length === 0 ? { ...r, restores: prepared.restores, updatedAt: now } : r;
+    const moved = prepared.moved;
+    const withRestores = (r: RefundRecord): RefundRecord => {
+      let next = r;
+      if (moved && moved.transferReversals.length > 0 && (next.transferReversals ?? []).length === 0) {
+        next = { ...next, transferReversals: moved.transferReversals, feeRefunds: moved.feeRefunds, updatedAt: now };
+      }
+      if (prepared.restores.length > 0 && (next.restores ?? []).length === 0) {
+        next = { ...next, restores: prepared.restores, updatedAt: now };
+      }
+      return next;
+    };
     if (!prepared.refund) {
       const first = decideRefund(order, null, refund, now).refund;
       if (first) record = (await insertRecord(ctx.storage, REFUND, first)).record.data;
