@@ -78,6 +78,14 @@ export async function moveRefundMoney(
       transferReversals.push({ vendorId: part.vendorId, id: made.id, amount: made.amount });
       left -= made.amount;
     }
+    if (left > 0) {
+      // Someone else reversed the transfer (a refund made in the Dashboard with reverse_transfer): the platform bears it.
+      ctx.logger.warn?.(`refund ${record.refundId} of order ${record.orderId}: ${left} could not be reversed from the vendor`, {
+        orderId: record.orderId,
+        refundId: record.refundId,
+        notReversed: left,
+      });
+    }
   }
   if (feeBack > 0 && feeRefunds.length === 0) {
     if (!feeId) throw new Error(`charge ${charge.id} has no application fee to refund`);
