@@ -183,7 +183,7 @@ describe('update endpoints', () => {
   });
 });
 
-describe('a refund that fails after it was created (https://docs.stripe.com/refunds#failed-refunds)', () => {
+describe('a refund that fails after it was created (https://docs.stripe.com/refunds, https://docs.stripe.com/api/refunds/object)', () => {
   it('sandbox.failRefund: failed with a reason, the amount back in the balance, the charge refundable again, refund.failed', async () => {
     const { sandbox, stripe, intent, charge } = await destinationCharge();
     const refund = await stripe.refunds.create({ charge: charge.id, amount: 700 });

@@ -130,8 +130,10 @@ function createRefund(core: SandboxCore, p: Params, requester: string): Stripe.R
  * Fails a refund as the card network may do after it succeeded (for example to a closed card): its status becomes
  * `failed` with `failure_reason`, a `refund_failure` balance transaction gives the amount back to the refunding
  * account (`failure_balance_transaction`), the charge's refunded amount goes down by it, and `refund.failed` is
- * emitted. Source: https://docs.stripe.com/refunds#failed-refunds ("If a refund fails, ... funds are returned to your
- * Stripe balance"); that the charge's `amount_refunded` goes down again is the sandbox's reading, not documented.
+ * emitted. Sources: https://docs.stripe.com/refunds (a refund the customer's bank or card issuer cannot process is
+ * marked as failed) and the Refund object (https://docs.stripe.com/api/refunds/object: `failure_balance_transaction`
+ * "reverses the initial balance transaction"; `failure_reason` is `lost_or_stolen_card`, `expired_or_canceled_card` or
+ * `unknown`). That the charge's `amount_refunded` goes down again is the sandbox's reading, not documented.
  */
 export function failRefund(core: SandboxCore, id: string, reason: string): Stripe.Refund {
   const stored = core.state(REFUNDS).get(id);
