@@ -23,6 +23,23 @@ export type {
 } from './core/money/commission.js';
 export { currencyInfo, supportedCurrencies, assertChargeAmount, formatAmount, MAX_AMOUNT } from './core/money/currencies.js';
 export type { CurrencyInfo } from './core/money/currencies.js';
+export {
+  proportionalRefund,
+  platformKeepsFee,
+  platformBearsRefund,
+  splitRefund,
+  allocateRefund,
+  shareHalfUp,
+} from './core/money/refund.js';
+export type {
+  RefundPolicy,
+  RefundPolicyContext,
+  RefundShare,
+  RefundLine,
+  RefundPart,
+  SplitRefundInput,
+} from './core/money/refund.js';
+export type { RefundInput } from './flows/refund.js';
 export { vendorStateFromAccount, canReceiveTransfers } from './core/vendor-status.js';
 export { EXPRESS_CONTROLLER } from './flows/onboarding.js';
 export type {
@@ -53,7 +70,7 @@ export type { VerifyResult, WebhookEndpoint } from './webhooks/verify.js';
 export type { InboxSummary, InboxProgress, BackfillOptions, WorkOptions } from './webhooks/inbox.js';
 export { PROJECTED_EVENT_TYPES } from './webhooks/projectors/index.js';
 export type { MarketplaceEvents, ListOrdersOptions, ListVendorsOptions } from './marketplace.js';
-export type { ListPayoutsOptions } from './marketplace.js';
+export type { ListPayoutsOptions } from './flows/payouts.js';
 export type { VendorBalance } from './flows/payouts.js';
 export { DISPUTE_STAGE, REFUND_TRANSITIONS, PAYOUT_TRANSITIONS } from './core/transitions.js';
 export { disputeMayMove } from './core/transitions.js';

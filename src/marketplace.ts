@@ -4,8 +4,10 @@ import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
 import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.js';
-import type { OrderRecord, PayoutRecord, VendorRecord, VendorStatus } from './core/records.js';
-import { listPayouts, type VendorBalance, vendorBalance } from './flows/payouts.js';
+import { type ListPayoutsOptions, listPayouts, type VendorBalance, vendorBalance } from './flows/payouts.js';
+import { proportionalRefund, type RefundPolicy } from './core/money/refund.js';
+import { getRefundRecord, listRefundRecords, refundOrder, type RefundInput } from './flows/refund.js';
+import type { OrderRecord, PayoutRecord, RefundRecord, VendorRecord, VendorStatus } from './core/records.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
@@ -62,12 +64,6 @@ export interface ListOrdersOptions {
   limit?: number;
 }
 
-export interface ListPayoutsOptions {
-  vendorId: string;
-  /** At most this many, newest first. Default 100. */
-  limit?: number;
-}
-
 /** One webhook signing secret (`whsec_...`), or several while a secret is being rolled. */
 export type WebhookSecret = string | readonly string[];
 
@@ -84,6 +80,11 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
    * paid back when it is won), or your own function answering per vendor.
    */
   disputePolicy?: DisputePolicy;
+  /**
+   * Who bears a refund, per vendor: `proportionalRefund()` (the default: the vendor gives back their share, the
+   * platform returns its fee in proportion), `platformKeepsFee()`, `platformBearsRefund()`, or your own pure function.
+   */
+  refundPolicy?: RefundPolicy;
   /**
    * Signing secrets of your webhook endpoints: `platform` for the account's own endpoint, `connect` for the
    * Connect endpoint (events from connected accounts). Either may be omitted.
@@ -152,8 +153,6 @@ const listVendorsSchema = lazy(() =>
 
 const listOrdersSchema = lazy(() => z.strictObject({ vendorId: z.optional(idSchema()), limit: limitSchema() }));
 
-const listPayoutsSchema = lazy(() => z.strictObject({ vendorId: idSchema(), limit: limitSchema() }));
-
 const optionsSchema = lazy(() =>
   z.strictObject({
     stripe: z.custom<Stripe>(
@@ -180,6 +179,11 @@ const optionsSchema = lazy(() =>
     disputePolicy: z.optional(
       z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
         message: 'a dispute policy function, for example vendorBearsDisputes()',
+      }),
+    ),
+    refundPolicy: z.optional(
+      z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
+        message: 'a refund policy function, for example proportionalRefund()',
       }),
     ),
     webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
@@ -270,6 +274,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       storage: data.storage,
       commission: data.commission as CommissionPolicy,
       disputePolicy: (data.disputePolicy as DisputePolicy | undefined) ?? platformBearsDisputes(),
+      refundPolicy: (data.refundPolicy as RefundPolicy | undefined) ?? proportionalRefund(),
       logger: data.logger ?? {},
       oauthClientId: data.oauth?.clientId,
       oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,
@@ -391,9 +396,28 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   }
 
   /** The vendor's payouts as stored from `payout.*` events, newest first (default at most 100). */
-  async listPayouts(options: ListPayoutsOptions): Promise<PayoutRecord[]> {
-    const data = parseWith(listPayoutsSchema(), options, 'listPayouts');
-    return listPayouts(this.ctx, data);
+  listPayouts(options: ListPayoutsOptions): Promise<PayoutRecord[]> {
+    return listPayouts(this.ctx, options);
+  }
+
+  // ---- refunds -----------------------------------------------------------------------------------
+
+  /**
+   * Refunds an order (once per `refundId`): reserves the amount on the order, refunds the charge, then moves what the
+   * refund policy decided (transfer reversal, application fee refund). The same call again is the same refund.
+   */
+  refund(input: RefundInput): Promise<RefundRecord> {
+    return refundOrder(this.ctx, input);
+  }
+
+  /** The order's refund records (the library's and those made in the Dashboard), newest first. */
+  listRefunds(orderId: string): Promise<RefundRecord[]> {
+    return listRefundRecords(this.ctx, orderId);
+  }
+
+  /** One refund record by the platform's refund id (or Stripe's `re_` id for a refund made elsewhere), or null. */
+  getRefund(orderId: string, refundId: string): Promise<RefundRecord | null> {
+    return getRefundRecord(this.ctx, orderId, refundId);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

@@ -1,8 +1,24 @@
+import * as z from 'zod/mini';
 import { type Context, callStripe } from '../context.js';
 import { PAYOUT, type PayoutRecord } from '../core/records.js';
 import { MarketplaceError } from '../errors.js';
 import { listRecords } from '../services/records.js';
 import { requireVendor } from '../services/vendors.js';
+import { idSchema } from '../util/schemas.js';
+import { lazy, parseWith } from '../util/validate.js';
+
+export interface ListPayoutsOptions {
+  vendorId: string;
+  /** At most this many, newest first. Default 100, at most 1000. */
+  limit?: number;
+}
+
+const listPayoutsSchema = lazy(() =>
+  z.strictObject({
+    vendorId: idSchema(),
+    limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1000))),
+  }),
+);
 
 /** A vendor's Stripe balance, per currency, in minor units. */
 export interface VendorBalance {
@@ -44,6 +60,7 @@ export async function vendorBalance(ctx: Context, vendorId: string): Promise<Ven
 }
 
 /** The vendor's stored payouts (from `payout.*` events), newest first by Stripe's creation time. */
-export function listPayouts(ctx: Context, options: { vendorId: string; limit?: number }): Promise<PayoutRecord[]> {
-  return listRecords(ctx.storage, PAYOUT, { index: options.vendorId, limit: options.limit ?? 100 });
+export async function listPayouts(ctx: Context, options: ListPayoutsOptions): Promise<PayoutRecord[]> {
+  const data = parseWith(listPayoutsSchema(), options, 'listPayouts');
+  return listRecords(ctx.storage, PAYOUT, { index: data.vendorId, limit: data.limit ?? 100 });
 }
