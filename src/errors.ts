@@ -31,7 +31,11 @@ export type MarketplaceErrorCode =
   /** The storage adapter failed; its error is `cause`. */
   | 'STORAGE_ERROR'
   /** A webhook handler (yours or a built-in one) threw; the thrown value is `cause`. */
-  | 'WEBHOOK_HANDLER_FAILED';
+  | 'WEBHOOK_HANDLER_FAILED'
+  /** The subscription id is already used for a different vendor, customer, price or mode. */
+  | 'SUBSCRIPTION_CONFLICT'
+  /** No subscription is stored under this id, or Stripe has not created it yet (a hosted one not paid). */
+  | 'SUBSCRIPTION_NOT_FOUND';
 
 export interface MarketplaceErrorOptions {
   cause?: unknown;

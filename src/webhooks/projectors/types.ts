@@ -1,11 +1,13 @@
 import type Stripe from 'stripe';
 import type { Context } from '../../context.js';
-import type { OrderRecord, VendorRecord } from '../../core/records.js';
+import type { InvoiceRecord, OrderRecord, SubscriptionRecord, VendorRecord } from '../../core/records.js';
 
 /** The stored records an event is about, as they stand after its projection: what handlers see. */
 export interface EventRecords {
   vendor?: VendorRecord;
   order?: OrderRecord;
+  subscription?: SubscriptionRecord;
+  invoice?: InvoiceRecord;
 }
 
 /**
