@@ -135,14 +135,17 @@ describe('decideSubscription (pure)', () => {
 describe('planInvoiceFee (pure)', () => {
   it('percent subscriptions only record the fee Stripe applies; free invoices record zero', () => {
     const percent = record({ feeMode: 'application_fee_percent', applicationFeePercent: 12 });
-    expect(planInvoiceFee(percent, null, 'invoice.created', invoice())).toEqual({
+    expect(planInvoiceFee(percent, null, 'invoice.finalized', invoice({ status: 'open' }))).toEqual({
       kind: 'record',
       method: 'application_fee_percent',
     });
-    expect(planInvoiceFee(record(), null, 'invoice.paid', invoice({ amount_due: 0 }))).toEqual({
+    // A draft's amount can still change: the fee is recorded once the invoice is finalized.
+    expect(planInvoiceFee(percent, null, 'invoice.created', invoice())).toEqual({ kind: 'none' });
+    expect(planInvoiceFee(record(), null, 'invoice.paid', invoice({ amount_due: 0, status: 'paid' }))).toEqual({
       kind: 'record',
       method: 'transfer_amount',
     });
+    expect(planInvoiceFee(record(), null, 'invoice.created', invoice({ amount_due: 0 }))).toEqual({ kind: 'none' });
   });
 
   it('per-invoice: the draft of a renewal gets the transfer amount; a paid invoice without a fee is reversed', () => {

@@ -1,15 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type CommissionPolicy, fixedFee, percentage } from '../../src/index.js';
+import type { WebhookDeliveryOptions } from '../../src/testing/index.js';
+import { pgliteFactory } from '../storage/helpers.js';
 import { completeHostedOnboarding, world } from '../world.js';
 
 const HOUR = 3600 * 1000;
 const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://market.example/refresh' };
 const PRICE = { amount: 900, currency: 'gbp', interval: 'month' as const };
 
-async function ready(commission: CommissionPolicy) {
+async function ready(
+  commission: CommissionPolicy,
+  webhooks: WebhookDeliveryOptions = {},
+  options: Partial<Parameters<typeof world>[0]> = {},
+) {
   // The Marketplace reads the sandbox's clock, which renewals move forward (signatures are checked against it).
   const clock = { now: () => Date.now() };
-  const w = world({ commission, now: () => clock.now() });
+  const w = world({ commission, now: () => clock.now(), ...options }, webhooks);
   clock.now = () => w.sandbox.nowMs();
   const { url, accountId } = await w.market.onboardVendor({ vendorId: 'coach_7', country: 'GB', ...urls });
   await completeHostedOnboarding(w, url);
@@ -198,6 +204,23 @@ describe('createSubscription with any other policy (priced per invoice)', () => 
     const renewal = (await w.market.listInvoices('sub_local_1')).find((i) => i.billingReason === 'subscription_cycle');
     expect(renewal).toMatchObject({ status: 'paid', applicationFeeAmount: 150, feeMethod: 'transfer_amount' });
     expect(await vendorNet(w)).toBe(2 * 750);
+  });
+
+  it('duplicated and reordered deliveries apply each fee once', async () => {
+    const w = await ready(fixedFee({ gbp: 150 }), { duplicate: true, outOfOrder: true });
+    await subscribeEmbedded(w);
+    await renew(w, 'sub_local_1');
+    await renew(w, 'sub_local_1');
+    const invoices = await w.market.listInvoices('sub_local_1');
+    expect(invoices.map((i) => [i.status, i.applicationFeeAmount, i.vendorAmount])).toEqual([
+      ['paid', 150, 750],
+      ['paid', 150, 750],
+      ['paid', 150, 750],
+    ]);
+    const transfers = await w.stripe.transfers.list({ destination: w.accountId, limit: 100 });
+    expect(transfers.data.map((t) => t.amount_reversed).sort()).toEqual([0, 0, 150]);
+    expect(await vendorNet(w)).toBe(3 * 750);
+    expect(await w.market.getSubscription('sub_local_1')).toMatchObject({ status: 'active' });
   });
 
   it('hosted, fixed fee: the first invoice fee is reversed once the customer paid through Checkout', async () => {
@@ -394,5 +417,29 @@ describe('createSubscription input', () => {
     await expect(w.market.pauseSubscription({ subscriptionId: 'nope', resumesAt: 1 })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
+  });
+});
+
+describe('on PostgreSQL (PGlite) with webhookTransactions', () => {
+  const pglite = pgliteFactory();
+  afterAll(() => pglite.close());
+
+  it('the fee Stripe calls run before the transaction; records commit with the event', async () => {
+    const storage = await pglite.create();
+    const w = await ready(fixedFee({ gbp: 150 }), {}, { storage, webhookTransactions: true });
+    const created = await subscribeEmbedded(w);
+    await renew(w, 'sub_local_1');
+    await w.stripe.subscriptions.update(created.stripeSubscriptionId, { default_payment_method: 'pm_card_chargeDeclined' });
+    await flush(w);
+    await renew(w, 'sub_local_1');
+    const invoices = (await w.market.listInvoices('sub_local_1')).sort((a, b) => (a.periodStart ?? 0) - (b.periodStart ?? 0));
+    expect(invoices.map((i) => [i.status, i.applicationFeeAmount, i.vendorAmount, i.paymentFailures])).toEqual([
+      ['paid', 150, 750, 0],
+      ['paid', 150, 750, 0],
+      ['open', 150, 750, 1],
+    ]);
+    expect(await w.market.getSubscription('sub_local_1')).toMatchObject({ status: 'past_due' });
+    expect(await vendorNet(w)).toBe(2 * 750);
+    await pglite.cleanup(storage);
   });
 });

@@ -68,7 +68,8 @@ export interface InvoiceFee {
 /**
  * What the platform must do about the fee of `invoice` on this event (the projector's `prepare` does it):
  * - `none`: nothing (the fee is recorded, or cannot be set now);
- * - `record`: compute the fee with the policy and record it (Stripe applies it itself, or the invoice is free);
+ * - `record`: compute the fee with the policy and record it (Stripe applies it itself, or the invoice is free), once the
+ *   invoice is finalized and its amount can no longer change;
  * - `set_transfer_amount`: a draft of a `per_invoice` subscription: set the vendor's `transfer_data.amount`;
  * - `reverse`: a paid invoice of a `per_invoice` subscription whose fee was not set on a draft (the first
  *   invoice, which Stripe finalizes at once): take the fee back from the vendor's transfer.
@@ -87,8 +88,11 @@ export function planInvoiceFee(
 ): InvoiceFeePlan {
   if (stored?.applicationFeeAmount != null) return { kind: 'none' };
   const method = subscription.feeMode === 'application_fee_percent' ? 'application_fee_percent' : 'transfer_amount';
-  if (invoice.amount_due === 0) return { kind: 'record', method };
-  if (subscription.feeMode === 'application_fee_percent') return { kind: 'record', method };
+  // Stripe applies the percentage (or nothing, on a free invoice) to the amount the invoice has once finalized.
+  const final = invoice.status !== 'draft';
+  if (invoice.amount_due === 0 || subscription.feeMode === 'application_fee_percent') {
+    return final ? { kind: 'record', method } : { kind: 'none' };
+  }
   if (type === 'invoice.created' && invoice.status === 'draft' && invoice.billing_reason !== 'subscription_create') {
     return { kind: 'set_transfer_amount' };
   }
