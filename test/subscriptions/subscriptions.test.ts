@@ -186,7 +186,9 @@ describe('createSubscription with any other policy (priced per invoice)', () => 
     expect(await applicationFees(w)).toBe(0);
   });
 
-  it('a fee step that fails answers 500 and, redelivered, is applied once (idempotency key per invoice and fee)', async () => {
+  // https://docs.stripe.com/invoicing/integration/workflow-transitions: Stripe finalizes a draft an hour after a
+  // successful answer to invoice.created (at most 72 hours later), so a failed fee step is retried on the draft.
+  it('an invoice.created that fails after its fee was set answers 500 and, redelivered, sets the same fee once', async () => {
     const w = await ready(fixedFee({ gbp: 150 }));
     await subscribeEmbedded(w);
     let failures = 1;
@@ -203,6 +205,18 @@ describe('createSubscription with any other policy (priced per invoice)', () => 
     await flush(w);
     const renewal = (await w.market.listInvoices('sub_local_1')).find((i) => i.billingReason === 'subscription_cycle');
     expect(renewal).toMatchObject({ status: 'paid', applicationFeeAmount: 150, feeMethod: 'transfer_amount' });
+    expect(await vendorNet(w)).toBe(2 * 750);
+  });
+
+  it('a renewal finalized before its invoice.created was processed gets its fee by reversal once paid', async () => {
+    const w = await ready(fixedFee({ gbp: 150 }));
+    await subscribeEmbedded(w);
+    const record = await w.market.getSubscription('sub_local_1');
+    // The draft is created, finalized and charged before any of its events reach the platform.
+    w.sandbox.advanceTime((record?.currentPeriodEnd as number) * 1000 - w.sandbox.nowMs() + HOUR + 1000);
+    await flush(w);
+    const renewal = (await w.market.listInvoices('sub_local_1')).find((i) => i.billingReason === 'subscription_cycle');
+    expect(renewal).toMatchObject({ status: 'paid', applicationFeeAmount: 150, feeMethod: 'transfer_reversal' });
     expect(await vendorNet(w)).toBe(2 * 750);
   });
 
