@@ -31,6 +31,7 @@ const PROJECTORS: Readonly<Record<string, Projector>> = {
   'customer.subscription.deleted': subscriptionProjector,
   'customer.subscription.paused': subscriptionProjector,
   'customer.subscription.resumed': subscriptionProjector,
+  'customer.subscription.trial_will_end': subscriptionProjector,
   'invoice.created': invoiceProjector,
   'invoice.finalized': invoiceProjector,
   'invoice.updated': invoiceProjector,
