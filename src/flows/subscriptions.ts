@@ -310,10 +310,23 @@ function connectTerms(record: SubscriptionRecord) {
 
 const EXPAND = ['latest_invoice.confirmation_secret', 'pending_setup_intent'];
 
+/**
+ * A subscription this id already made, when its creation was not recorded (storage failed after Stripe answered) and
+ * the idempotency key may have expired (Stripe keeps keys about 24 hours): found among the customer's subscriptions by
+ * the `subscription_id` the library puts in their metadata, so that a retry never subscribes the customer twice.
+ */
+async function madeBefore(ctx: Context, record: SubscriptionRecord): Promise<string | null> {
+  const customer = record.customerId as string;
+  const list = await callStripe('subscriptions.list', () =>
+    ctx.stripe.subscriptions.list({ customer, status: 'all', limit: 100 }),
+  );
+  return list.data.find((s) => s.metadata?.subscription_id === record.subscriptionId)?.id ?? null;
+}
+
 async function embeddedSubscription(ctx: Context, record: SubscriptionRecord): Promise<EmbeddedSubscriptionResult> {
   let subscription: Stripe.Subscription;
-  if (record.stripeSubscriptionId) {
-    const id = record.stripeSubscriptionId;
+  const id = record.stripeSubscriptionId ?? (await madeBefore(ctx, record));
+  if (id) {
     subscription = await callStripe('subscriptions.retrieve', () => ctx.stripe.subscriptions.retrieve(id, { expand: EXPAND }));
   } else {
     subscription = await callStripe('subscriptions.create', () =>

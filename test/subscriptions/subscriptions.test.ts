@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CommissionPolicy, fixedFee, percentage } from '../../src/index.js';
+import { type CommissionPolicy, fixedFee, memoryStorage, percentage, SUBSCRIPTION } from '../../src/index.js';
+import { mutateRecord } from '../../src/services/records.js';
 import type { WebhookDeliveryOptions } from '../../src/testing/index.js';
 import { pgliteFactory } from '../storage/helpers.js';
 import { completeHostedOnboarding, world } from '../world.js';
@@ -421,6 +422,22 @@ describe('createSubscription input', () => {
     });
     expect(await w.market.listSubscriptions({ vendorId: 'coach_7' })).toHaveLength(1);
     expect(await w.market.listSubscriptions({ vendorId: 'someone_else' })).toEqual([]);
+  });
+
+  it('a subscription Stripe made but storage did not record is found again, never made twice', async () => {
+    const storage = memoryStorage();
+    const w = await ready(percentage(12), {}, { storage });
+    const first = await w.market.createSubscription(base);
+    if (first.mode !== 'embedded') throw new Error('expected embedded');
+    // As if storage had failed after Stripe answered (and the idempotency key had expired since).
+    await mutateRecord(storage, SUBSCRIPTION, 's_1', (s) => ({ ...s, stripeSubscriptionId: null }));
+    // https://docs.stripe.com/api/idempotent_requests: keys can be removed after 24 hours.
+    w.sandbox.advanceTime(25 * HOUR);
+    const again = await w.market.createSubscription(base);
+    if (again.mode !== 'embedded') throw new Error('expected embedded');
+    expect(again.stripeSubscriptionId).toBe(first.stripeSubscriptionId);
+    expect((await w.stripe.subscriptions.list({ status: 'all' })).data).toHaveLength(1);
+    expect((await w.market.getSubscription('s_1'))?.stripeSubscriptionId).toBe(first.stripeSubscriptionId);
   });
 
   it('lifecycle methods refuse an unknown subscription', async () => {
