@@ -30,26 +30,8 @@ import {
   type HostedCheckoutInput,
   type HostedCheckoutResult,
 } from './flows/checkout.js';
-import {
-  createSubscription,
-  type CreateSubscriptionInput,
-  type CreateSubscriptionResult,
-  type EmbeddedSubscriptionInput,
-  type EmbeddedSubscriptionResult,
-  type HostedSubscriptionInput,
-  type HostedSubscriptionResult,
-} from './flows/subscriptions.js';
-import {
-  cancelSubscription,
-  pauseSubscription,
-  resumeSubscription,
-  getSubscriptionRecord,
-  listInvoiceRecords,
-  listSubscriptionRecords,
-  type CancelSubscriptionInput,
-  type ListSubscriptionsOptions,
-  type PauseSubscriptionInput,
-} from './flows/subscription-lifecycle.js';
+import * as subscriptions from './flows/subscriptions.js';
+import * as lifecycle from './flows/subscription-lifecycle.js';
 import type { InvoiceRecord, SubscriptionRecord } from './core/records.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
@@ -383,46 +365,44 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   // ---- subscriptions -----------------------------------------------------------------------------
 
   /**
-   * Creates (once per `subscriptionId`) a destination subscription for the vendor: Stripe.js confirms its first
-   * payment (`mode: 'embedded'`, the default) or a Checkout Session in subscription mode collects it
-   * (`mode: 'hosted'`). The commission is the subscription's `application_fee_percent` when the policy is a bare
-   * percentage, else it is priced on each invoice (see the README).
+   * Creates (once per `subscriptionId`) a destination subscription for the vendor, confirmed with Stripe.js (`embedded`)
+   * or through Checkout (`hosted`), with the commission on each invoice (see the README).
    */
-  createSubscription(input: EmbeddedSubscriptionInput): Promise<EmbeddedSubscriptionResult>;
-  createSubscription(input: HostedSubscriptionInput): Promise<HostedSubscriptionResult>;
-  createSubscription(input: CreateSubscriptionInput): Promise<CreateSubscriptionResult>;
-  createSubscription(input: CreateSubscriptionInput): Promise<CreateSubscriptionResult> {
-    return createSubscription(this.ctx, input);
+  createSubscription(input: subscriptions.EmbeddedSubscriptionInput): Promise<subscriptions.EmbeddedSubscriptionResult>;
+  createSubscription(input: subscriptions.HostedSubscriptionInput): Promise<subscriptions.HostedSubscriptionResult>;
+  createSubscription(input: subscriptions.CreateSubscriptionInput): Promise<subscriptions.CreateSubscriptionResult>;
+  createSubscription(input: subscriptions.CreateSubscriptionInput): Promise<subscriptions.CreateSubscriptionResult> {
+    return subscriptions.createSubscription(this.ctx, input);
   }
 
   /** Cancels a subscription now, or at the end of its current period (`atPeriodEnd: true`). */
-  cancelSubscription(input: CancelSubscriptionInput): Promise<SubscriptionRecord> {
-    return cancelSubscription(this.ctx, input);
+  cancelSubscription(input: lifecycle.CancelSubscriptionInput): Promise<SubscriptionRecord> {
+    return lifecycle.cancelSubscription(this.ctx, input);
   }
 
   /** Pauses a subscription's payment collection (`pause_collection`). */
-  pauseSubscription(input: PauseSubscriptionInput): Promise<SubscriptionRecord> {
-    return pauseSubscription(this.ctx, input);
+  pauseSubscription(input: lifecycle.PauseSubscriptionInput): Promise<SubscriptionRecord> {
+    return lifecycle.pauseSubscription(this.ctx, input);
   }
 
   /** Resumes collection, and withdraws a cancellation set for the period's end. */
   resumeSubscription(input: { subscriptionId: string }): Promise<SubscriptionRecord> {
-    return resumeSubscription(this.ctx, input);
+    return lifecycle.resumeSubscription(this.ctx, input);
   }
 
   /** The stored subscription, or null. */
   getSubscription(subscriptionId: string): Promise<SubscriptionRecord | null> {
-    return getSubscriptionRecord(this.ctx, subscriptionId);
+    return lifecycle.getSubscriptionRecord(this.ctx, subscriptionId);
   }
 
   /** Stored subscriptions, newest first (default at most 100), optionally of one vendor. */
-  listSubscriptions(options: ListSubscriptionsOptions = {}): Promise<SubscriptionRecord[]> {
-    return listSubscriptionRecords(this.ctx, options);
+  listSubscriptions(options: lifecycle.ListSubscriptionsOptions = {}): Promise<SubscriptionRecord[]> {
+    return lifecycle.listSubscriptionRecords(this.ctx, options);
   }
 
   /** The stored invoices of a subscription, newest first, each with the platform's fee on it. */
   listInvoices(subscriptionId: string, options: { limit?: number } = {}): Promise<InvoiceRecord[]> {
-    return listInvoiceRecords(this.ctx, subscriptionId, options);
+    return lifecycle.listInvoiceRecords(this.ctx, subscriptionId, options);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------
