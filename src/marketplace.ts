@@ -32,6 +32,9 @@ import {
   type HostedCheckoutInput,
   type HostedCheckoutResult,
 } from './flows/checkout.js';
+import * as subscriptions from './flows/subscriptions.js';
+import * as lifecycle from './flows/subscription-lifecycle.js';
+import type { InvoiceRecord, SubscriptionRecord } from './core/records.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
@@ -390,6 +393,49 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   /** One refund record by the platform's refund id (or Stripe's `re_` id for a refund made elsewhere), or null. */
   getRefund(orderId: string, refundId: string): Promise<RefundRecord | null> {
     return getRefundRecord(this.ctx, orderId, refundId);
+  }
+
+  // ---- subscriptions -----------------------------------------------------------------------------
+
+  /**
+   * Creates (once per `subscriptionId`) a destination subscription for the vendor, confirmed with Stripe.js (`embedded`)
+   * or through Checkout (`hosted`), with the commission on each invoice (see the README).
+   */
+  createSubscription(input: subscriptions.EmbeddedSubscriptionInput): Promise<subscriptions.EmbeddedSubscriptionResult>;
+  createSubscription(input: subscriptions.HostedSubscriptionInput): Promise<subscriptions.HostedSubscriptionResult>;
+  createSubscription(input: subscriptions.CreateSubscriptionInput): Promise<subscriptions.CreateSubscriptionResult>;
+  createSubscription(input: subscriptions.CreateSubscriptionInput): Promise<subscriptions.CreateSubscriptionResult> {
+    return subscriptions.createSubscription(this.ctx, input);
+  }
+
+  /** Cancels a subscription now, or at the end of its current period (`atPeriodEnd: true`). */
+  cancelSubscription(input: lifecycle.CancelSubscriptionInput): Promise<SubscriptionRecord> {
+    return lifecycle.cancelSubscription(this.ctx, input);
+  }
+
+  /** Pauses a subscription's payment collection (`pause_collection`). */
+  pauseSubscription(input: lifecycle.PauseSubscriptionInput): Promise<SubscriptionRecord> {
+    return lifecycle.pauseSubscription(this.ctx, input);
+  }
+
+  /** Resumes collection, and withdraws a cancellation set for the period's end. */
+  resumeSubscription(input: { subscriptionId: string }): Promise<SubscriptionRecord> {
+    return lifecycle.resumeSubscription(this.ctx, input);
+  }
+
+  /** The stored subscription, or null. */
+  getSubscription(subscriptionId: string): Promise<SubscriptionRecord | null> {
+    return lifecycle.getSubscriptionRecord(this.ctx, subscriptionId);
+  }
+
+  /** Stored subscriptions, newest first (default at most 100), optionally of one vendor. */
+  listSubscriptions(options: lifecycle.ListSubscriptionsOptions = {}): Promise<SubscriptionRecord[]> {
+    return lifecycle.listSubscriptionRecords(this.ctx, options);
+  }
+
+  /** The stored invoices of a subscription, newest first, each with the platform's fee on it. */
+  listInvoices(subscriptionId: string, options: { limit?: number } = {}): Promise<InvoiceRecord[]> {
+    return lifecycle.listInvoiceRecords(this.ctx, subscriptionId, options);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Context } from '../../context.js';
-import type { OrderRecord, RefundRecord, VendorRecord } from '../../core/records.js';
+import type { InvoiceRecord, OrderRecord, RefundRecord, SubscriptionRecord, VendorRecord } from '../../core/records.js';
 
 /** The stored records an event is about, as they stand after its projection: what handlers see. */
 export interface EventRecords {
@@ -8,6 +8,8 @@ export interface EventRecords {
   order?: OrderRecord;
   /** The refund record a `refund.*` event is about. */
   refund?: RefundRecord;
+  subscription?: SubscriptionRecord;
+  invoice?: InvoiceRecord;
 }
 
 /**
