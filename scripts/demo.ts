@@ -11,6 +11,7 @@ import { createSandbox, type StripeSandbox } from '../src/testing/index.js';
 const CURRENCY = 'gbp';
 const AMOUNT = 2000; // £20.00
 const REFUND = 500; // £5.00
+const PASS = 900; // £9.00 a month
 const VENDOR = 'driver_42';
 const ORDER = `ride_${Date.now()}`;
 const SITE = 'https://marketplace.example';
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
     commission: percentage(12),
     webhookSecrets: mode.webhookSecrets,
     livemode: false,
+    // The sandbox's clock moves forward for the subscription's renewal: signatures are checked against it.
+    ...(sandbox ? { now: () => sandbox.nowMs() } : {}),
   });
 
   /** Delivers the events Stripe sent since the last call: the sandbox's queue, or real events read back from Stripe. */
@@ -262,7 +265,51 @@ async function main(): Promise<void> {
   }
   if (!sandbox) say('    (Stripe test mode: available plus pending)');
   say();
+
+  // 8. A subscription: the same commission on every invoice.
+  const SUBSCRIPTION = `pass_${Date.now()}`;
+  say(`8. A rider subscribes to the driver's ${money(PASS)} monthly pass (subscription ${SUBSCRIPTION})`);
+  const sub = await market.createSubscription({
+    subscriptionId: SUBSCRIPTION,
+    vendorId: VENDOR,
+    customer: { email: 'rider@example.com', name: 'Rider' },
+    price: { amount: PASS, currency: CURRENCY, interval: 'month', productName: 'Monthly ride pass' },
+  });
+  check(sub.mode === 'embedded' && sub.clientSecret, 'the subscription should return a client secret for Stripe.js');
+  say(
+    `    subscription ${sub.stripeSubscriptionId}: application_fee_percent ${sub.applicationFeePercent}, per month fee ${money(sub.applicationFeeAmount)}, driver ${money(sub.vendorAmount)}`,
+  );
+  await stripe.paymentIntents.confirm(sub.clientSecret.split('_secret_')[0] as string, {
+    payment_method: card,
+    return_url: `${SITE}/subscribed`,
+  });
+  await receiveWebhooks(['invoice.paid', 'customer.subscription.updated']);
+  if (sandbox) {
+    // One month later: Stripe renews with a draft invoice, finalizes it an hour later and charges the saved card.
+    const stored = await market.getSubscription(SUBSCRIPTION);
+    say('    one month later (the sandbox moves its clock): the renewal is a draft for an hour, then charged');
+    sandbox.advanceTime((stored?.currentPeriodEnd ?? 0) * 1000 - sandbox.nowMs() + 1000);
+    await receiveWebhooks([]);
+    sandbox.advanceTime(3_600_000);
+    await receiveWebhooks([]);
+  }
+  const subscription = await market.getSubscription(SUBSCRIPTION);
+  check(subscription?.status === 'active', `the subscription should be active, but is ${subscription?.status}`);
+  const invoices = await market.listInvoices(SUBSCRIPTION);
+  for (const invoice of [...invoices].reverse()) {
+    check(
+      invoice.status === 'paid' && invoice.applicationFeeAmount === 108 && invoice.vendorAmount === 792,
+      `each invoice should be paid with a £1.08 fee, got ${invoice.status} ${invoice.applicationFeeAmount}`,
+    );
+    say(
+      `    invoice ${invoice.invoiceId} (${invoice.billingReason}): ${invoice.status} ${money(invoice.amount)}, platform fee ${money(invoice.applicationFeeAmount)}, driver ${money(invoice.vendorAmount)}`,
+    );
+  }
+  check(invoices.length === (sandbox ? 2 : 1), `expected ${sandbox ? 2 : 1} paid invoices, got ${invoices.length}`);
+  say(`    subscription ${subscription.subscriptionId}: ${subscription.status}, ${invoices.length} invoice(s) paid`);
+  say();
   say('Done: the customer paid £20.00, the driver got £17.60, the platform kept £2.40, and the refund came back proportionally.');
+  say(`The monthly pass pays the driver ${money(PASS - 108)} of every ${money(PASS)} invoice; the platform keeps ${money(108)}.`);
   await sandbox?.close();
 }
 

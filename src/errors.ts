@@ -43,7 +43,11 @@ export type MarketplaceErrorCode =
   /** The refund id is already used on this order with a different amount, reason or metadata. */
   | 'REFUND_CONFLICT'
   /** The refund policy threw, or answered something other than integers within the refund's bounds. */
-  | 'INVALID_REFUND_POLICY';
+  | 'INVALID_REFUND_POLICY'
+  /** The subscription id is already used for a different vendor, customer, price or mode. */
+  | 'SUBSCRIPTION_CONFLICT'
+  /** No subscription is stored under this id, or Stripe has not created it yet (a hosted one not paid). */
+  | 'SUBSCRIPTION_NOT_FOUND';
 
 export interface MarketplaceErrorOptions {
   cause?: unknown;

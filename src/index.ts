@@ -13,6 +13,7 @@ export {
   computeCommission,
   divideAndRound,
 } from './core/money/commission.js';
+export { percentageOf, applicationFeePercentFor } from './core/money/commission.js';
 export type {
   CommissionPolicy,
   CommissionContext,
@@ -93,3 +94,19 @@ export type {
   WebhookStorage,
 } from './webhooks/registry.js';
 export type * from './storage/types.js';
+export { SUBSCRIPTION, INVOICE } from './core/records.js';
+export { subscriptionIdempotencyKey, MAX_TRIAL_DAYS } from './flows/subscriptions.js';
+export type {
+  CreateSubscriptionInput,
+  CreateSubscriptionResult,
+  EmbeddedSubscriptionInput,
+  EmbeddedSubscriptionResult,
+  HostedSubscriptionInput,
+  HostedSubscriptionResult,
+  SubscriptionPriceInput,
+} from './flows/subscriptions.js';
+export type {
+  CancelSubscriptionInput,
+  ListSubscriptionsOptions,
+  PauseSubscriptionInput,
+} from './flows/subscription-lifecycle.js';

@@ -4,7 +4,7 @@ import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
 import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.js';
-import { type ListPayoutsOptions, listPayouts, type VendorBalance, vendorBalance } from './flows/payouts.js';
+import * as payouts from './flows/payouts.js';
 import { proportionalRefund, type RefundPolicy } from './core/money/refund.js';
 import { getRefundRecord, listRefundRecords, refundOrder, type RefundInput } from './flows/refund.js';
 import type { OrderRecord, PayoutRecord, RefundRecord, VendorRecord, VendorStatus } from './core/records.js';
@@ -34,6 +34,9 @@ import {
   type HostedCheckoutInput,
   type HostedCheckoutResult,
 } from './flows/checkout.js';
+import * as subscriptions from './flows/subscriptions.js';
+import * as lifecycle from './flows/subscription-lifecycle.js';
+import type { InvoiceRecord, SubscriptionRecord } from './core/records.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
@@ -386,18 +389,14 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
     return listOrders(this.ctx, data);
   }
 
-  /**
-   * The vendor's available and pending balance per currency, read from Stripe now (`balance.retrieve` on its
-   * connected account). `VENDOR_NOT_FOUND` when the vendor is not stored.
-   */
-  async vendorBalance(vendorId: string): Promise<VendorBalance> {
-    const id = parseWith(idSchema(), vendorId, 'vendorBalance(vendorId)');
-    return vendorBalance(this.ctx, id);
+  /** The vendor's available and pending balance per currency, read from Stripe now (`balance.retrieve` on its account). */
+  vendorBalance(vendorId: string): Promise<payouts.VendorBalance> {
+    return payouts.vendorBalance(this.ctx, vendorId);
   }
 
   /** The vendor's payouts as stored from `payout.*` events, newest first (default at most 100). */
-  listPayouts(options: ListPayoutsOptions): Promise<PayoutRecord[]> {
-    return listPayouts(this.ctx, options);
+  listPayouts(options: payouts.ListPayoutsOptions): Promise<PayoutRecord[]> {
+    return payouts.listPayouts(this.ctx, options);
   }
 
   // ---- refunds -----------------------------------------------------------------------------------
@@ -418,6 +417,49 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   /** One refund record by the platform's refund id (or Stripe's `re_` id for a refund made elsewhere), or null. */
   getRefund(orderId: string, refundId: string): Promise<RefundRecord | null> {
     return getRefundRecord(this.ctx, orderId, refundId);
+  }
+
+  // ---- subscriptions -----------------------------------------------------------------------------
+
+  /**
+   * Creates (once per `subscriptionId`) a destination subscription for the vendor, confirmed with Stripe.js (`embedded`)
+   * or through Checkout (`hosted`), with the commission on each invoice (see the README).
+   */
+  createSubscription(input: subscriptions.EmbeddedSubscriptionInput): Promise<subscriptions.EmbeddedSubscriptionResult>;
+  createSubscription(input: subscriptions.HostedSubscriptionInput): Promise<subscriptions.HostedSubscriptionResult>;
+  createSubscription(input: subscriptions.CreateSubscriptionInput): Promise<subscriptions.CreateSubscriptionResult>;
+  createSubscription(input: subscriptions.CreateSubscriptionInput): Promise<subscriptions.CreateSubscriptionResult> {
+    return subscriptions.createSubscription(this.ctx, input);
+  }
+
+  /** Cancels a subscription now, or at the end of its current period (`atPeriodEnd: true`). */
+  cancelSubscription(input: lifecycle.CancelSubscriptionInput): Promise<SubscriptionRecord> {
+    return lifecycle.cancelSubscription(this.ctx, input);
+  }
+
+  /** Pauses a subscription's payment collection (`pause_collection`). */
+  pauseSubscription(input: lifecycle.PauseSubscriptionInput): Promise<SubscriptionRecord> {
+    return lifecycle.pauseSubscription(this.ctx, input);
+  }
+
+  /** Resumes collection, and withdraws a cancellation set for the period's end. */
+  resumeSubscription(input: { subscriptionId: string }): Promise<SubscriptionRecord> {
+    return lifecycle.resumeSubscription(this.ctx, input);
+  }
+
+  /** The stored subscription, or null. */
+  getSubscription(subscriptionId: string): Promise<SubscriptionRecord | null> {
+    return lifecycle.getSubscriptionRecord(this.ctx, subscriptionId);
+  }
+
+  /** Stored subscriptions, newest first (default at most 100), optionally of one vendor. */
+  listSubscriptions(options: lifecycle.ListSubscriptionsOptions = {}): Promise<SubscriptionRecord[]> {
+    return lifecycle.listSubscriptionRecords(this.ctx, options);
+  }
+
+  /** The stored invoices of a subscription, newest first, each with the platform's fee on it. */
+  listInvoices(subscriptionId: string, options: { limit?: number } = {}): Promise<InvoiceRecord[]> {
+    return lifecycle.listInvoiceRecords(this.ctx, subscriptionId, options);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

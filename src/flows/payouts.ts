@@ -47,7 +47,7 @@ function perCurrency(rows: readonly { amount: number; currency: string }[] | und
  * `VENDOR_NOT_FOUND` before any request when the vendor is not stored.
  */
 export async function vendorBalance(ctx: Context, vendorId: string): Promise<VendorBalance> {
-  const vendor = await requireVendor(ctx, vendorId);
+  const vendor = await requireVendor(ctx, parseWith(idSchema(), vendorId, 'vendorBalance(vendorId)'));
   const balance = await callStripe('balance.retrieve', () =>
     ctx.stripe.balance.retrieve({}, { stripeAccount: vendor.accountId }),
   );

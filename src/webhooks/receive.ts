@@ -127,7 +127,9 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
       ? (await vendorByAccount(ctx, accountId))?.data
       : records.order
         ? await getVendor(ctx, records.order.vendorId)
-        : null;
+        : records.subscription
+          ? await getVendor(ctx, records.subscription.vendorId)
+          : null;
     if (vendor) records.vendor = vendor;
   }
   const context: WebhookContext = Object.freeze({
@@ -139,6 +141,8 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
     ...(records.dispute ? { dispute: records.dispute } : {}),
     ...(records.payout ? { payout: records.payout } : {}),
     ...(records.refund ? { refund: records.refund } : {}),
+    ...(records.subscription ? { subscription: records.subscription } : {}),
+    ...(records.invoice ? { invoice: records.invoice } : {}),
   });
   for (const handler of handlers) {
     try {

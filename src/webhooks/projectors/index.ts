@@ -3,6 +3,7 @@ import { disputeProjector } from './dispute.js';
 import { chargeRefundedProjector, checkoutSessionProjector, lookupProjector, paymentIntentProjector } from './payment.js';
 import { payoutProjector } from './payout.js';
 import { refundProjector } from './refund.js';
+import { invoiceProjector, subscriptionProjector } from './subscription.js';
 import type { Projector } from './types.js';
 
 /**
@@ -34,6 +35,20 @@ const PROJECTORS: Readonly<Record<string, Projector>> = {
   'payout.paid': payoutProjector,
   'payout.failed': payoutProjector,
   'payout.canceled': payoutProjector,
+  // Subscriptions and their invoices
+  'customer.subscription.created': subscriptionProjector,
+  'customer.subscription.updated': subscriptionProjector,
+  'customer.subscription.deleted': subscriptionProjector,
+  'customer.subscription.paused': subscriptionProjector,
+  'customer.subscription.resumed': subscriptionProjector,
+  'customer.subscription.trial_will_end': subscriptionProjector,
+  'invoice.created': invoiceProjector,
+  'invoice.finalized': invoiceProjector,
+  'invoice.updated': invoiceProjector,
+  'invoice.paid': invoiceProjector,
+  'invoice.payment_failed': invoiceProjector,
+  'invoice.voided': invoiceProjector,
+  'invoice.marked_uncollectible': invoiceProjector,
 } as Record<string, Projector>;
 
 /** The event types that change stored records. */

@@ -1,6 +1,14 @@
 import type Stripe from 'stripe';
 import type { Context } from '../../context.js';
-import type { DisputeRecord, OrderRecord, PayoutRecord, RefundRecord, VendorRecord } from '../../core/records.js';
+import type {
+  DisputeRecord,
+  InvoiceRecord,
+  OrderRecord,
+  PayoutRecord,
+  RefundRecord,
+  SubscriptionRecord,
+  VendorRecord,
+} from '../../core/records.js';
 
 /** The stored records an event is about, as they stand after its projection: what handlers see. */
 export interface EventRecords {
@@ -12,6 +20,8 @@ export interface EventRecords {
   payout?: PayoutRecord;
   /** The refund record a `refund.*` event is about. */
   refund?: RefundRecord;
+  subscription?: SubscriptionRecord;
+  invoice?: InvoiceRecord;
 }
 
 /**
