@@ -31,7 +31,12 @@ export type MarketplaceErrorCode =
   /** The storage adapter failed; its error is `cause`. */
   | 'STORAGE_ERROR'
   /** A webhook handler (yours or a built-in one) threw; the thrown value is `cause`. */
-  | 'WEBHOOK_HANDLER_FAILED';
+  | 'WEBHOOK_HANDLER_FAILED'
+  /**
+   * The commission policy, a webhook or `onError` handler, or a storage call did not answer within its
+   * time limit (`MarketplaceOptions.timeouts`); `details.timeoutMs` is the limit. The late answer is ignored.
+   */
+  | 'TIMEOUT';
 
 export interface MarketplaceErrorOptions {
   cause?: unknown;

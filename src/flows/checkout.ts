@@ -8,6 +8,7 @@ import type { OrderRecord, OrderStatus } from '../core/records.js';
 import { getOrder, insertOrder, mutateOrder } from '../services/orders.js';
 import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
+import { withTimeLimit } from '../util/time-limit.js';
 import { idSchema, metadataKeySchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
 
 interface CheckoutCommon {
@@ -225,14 +226,16 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
     if (replay) return replay;
   } else {
     const vendor = await requireReadyVendor(ctx, data.vendorId);
-    const fee = await computeCommission(ctx.commission, {
-      amount: data.amount,
-      currency: data.currency,
-      vendorId: vendor.vendorId,
-      accountId: vendor.accountId,
-      orderId: data.orderId,
-      metadata: userMetadata,
-    });
+    const fee = await withTimeLimit(ctx.timeouts.commissionMs, 'the commission policy', () =>
+      computeCommission(ctx.commission, {
+        amount: data.amount,
+        currency: data.currency,
+        vendorId: vendor.vendorId,
+        accountId: vendor.accountId,
+        orderId: data.orderId,
+        metadata: userMetadata,
+      }),
+    );
     const now = ctx.now();
     const record: OrderRecord = {
       orderId: data.orderId,
