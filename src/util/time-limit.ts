@@ -63,6 +63,12 @@ interface Fence {
   timedOut: boolean;
 }
 
+/**
+ * Maintenance calls whose run time grows with the data (a prune of a large inbox, a migration): not limited,
+ * so that a long run is not reported as failed while it goes on. Their callers decide how long to wait.
+ */
+const UNLIMITED: ReadonlySet<string> = new Set(['prune', 'migrate']);
+
 const methodNames = (fence: Fence | null, prop: string) => (fence ? `storage.${prop} (in a transaction)` : `storage.${prop}`);
 
 /**
@@ -98,6 +104,7 @@ function wrap<S extends MarketplaceStorage>(storage: S, ms: number, fence: Fence
       const known = cache.get(prop);
       if (known?.method === value) return known.wrapped;
       const method = value as (...args: unknown[]) => unknown;
+      if (UNLIMITED.has(prop) && !fence) return method.bind(target);
       const wrapped =
         prop === 'transaction'
           ? (fn: (tx: MarketplaceStorage) => Promise<unknown>) => transaction(target, method, fn, ms, fence)

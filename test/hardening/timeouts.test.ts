@@ -263,3 +263,24 @@ describe.each(backends)('webhookTransactions on $name', (backend) => {
     expect(await effects.rows()).toEqual([{ note: 'handler' }]);
   });
 });
+
+describe('maintenance calls', () => {
+  it('events.prune is not cut off by storageMs: a long prune is not reported as failed', async () => {
+    const raw = memoryStorage();
+    const slowPrune = new Proxy(raw, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (prop === 'prune') {
+          return async (...args: Parameters<MarketplaceStorage['prune']>) => {
+            await new Promise((resolve) => setTimeout(resolve, 150));
+            return target.prune(...args);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { market } = makeMarket({ storage: slowPrune, timeouts: { storageMs: 20 } });
+    await expect(market.events.prune()).resolves.toEqual({ events: 0, records: 0 });
+    await expect(market.events.list()).resolves.toEqual([]);
+  });
+});
