@@ -129,4 +129,72 @@ describe.each(setups)('webhookTransactions on $name', (setup) => {
     );
     expect(results[0].amount).toBe(1000);
   });
+
+  it.runIf(setup.run)('no Stripe call runs while the library holds a connection in a transaction', async () => {
+    const { client, close } = await setup.open();
+    closers.push(close);
+    const base = postgresStorage({ client, tablePrefix: uniquePrefix('dl') });
+    await base.migrate();
+    let open = 0;
+    let transactions = 0;
+    const storage = new Proxy(base, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (prop !== 'transaction') return typeof value === 'function' ? value.bind(target) : value;
+        return async (fn: (tx: unknown) => Promise<unknown>) =>
+          target.transaction(async (tx) => {
+            open += 1;
+            transactions += 1;
+            try {
+              return await fn(tx);
+            } finally {
+              open -= 1;
+            }
+          });
+      },
+    });
+    const w = world({ storage, webhookTransactions: true });
+    const calls = { outside: 0, inside: [] as string[] };
+    for (const [name, resource] of [
+      ['accounts', w.stripe.accounts],
+      ['paymentIntents', w.stripe.paymentIntents],
+      ['checkout.sessions', w.stripe.checkout.sessions],
+    ] as const) {
+      const target = resource as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      for (const method of ['retrieve', 'create', 'list']) {
+        const original = target[method] as (...args: unknown[]) => Promise<unknown>;
+        target[method] = (...args: unknown[]) => {
+          if (open > 0) calls.inside.push(`${name}.${method}`);
+          else calls.outside += 1;
+          return original.apply(resource, args);
+        };
+      }
+    }
+    const { url } = await w.market.onboardVendor({
+      vendorId: 'v1',
+      country: 'GB',
+      returnUrl: 'https://example.com/r',
+      refreshUrl: 'https://example.com/f',
+    });
+    await completeHostedOnboarding(w, url);
+    const checkout = await w.market.createCheckout({
+      mode: 'hosted',
+      orderId: 'o1',
+      vendorId: 'v1',
+      currency: 'gbp',
+      lineItems: [{ name: 'Ride', unitAmount: 1500, quantity: 1 }],
+      successUrl: 'https://example.com/ok',
+      cancelUrl: 'https://example.com/no',
+    });
+    if (checkout.mode !== 'hosted') throw new Error('expected a hosted checkout');
+    await w.sandbox.payCheckoutSession(checkout.sessionId);
+    const before = calls.outside;
+    const flushed = await within(w.sandbox.flushWebhooks(), 30_000, 'the deliveries');
+    expect(flushed.failed).toEqual([]);
+    // The deliveries re-read from Stripe (account.updated at least), and never inside a transaction.
+    expect(calls.outside).toBeGreaterThan(before);
+    expect(calls.inside).toEqual([]);
+    expect(transactions).toBeGreaterThanOrEqual(flushed.attempts.length);
+    expect(await w.market.getOrder('o1')).toMatchObject({ status: 'succeeded' });
+  });
 });
