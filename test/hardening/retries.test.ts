@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT_REQUEST, ORDER, type OrderRecord } from '../../src/index.js';
+import { ACCOUNT_REQUEST, envelope, ORDER, type OrderRecord } from '../../src/index.js';
 import { completeHostedOnboarding, type World, world } from '../world.js';
 
 // A retry after a crash (or a lost answer) between storing a request and Stripe's answer must send the same
@@ -113,6 +113,26 @@ describe('createCheckout retried after its answer from Stripe was lost', () => {
     const sessions = (await w.stripe.checkout.sessions.list()).data;
     expect(sessions.map((session) => session.id)).toEqual([retried.mode === 'hosted' ? retried.sessionId : '']);
     expect((await storedOrder(w, 'o2'))?.checkoutSessionId).toBe(sessions[0]?.id);
+  });
+
+  it('an order stored by an earlier version (no stored request) is retried with the request built from the call', async () => {
+    const w = world();
+    await readyVendor(w);
+    loseNextAnswer(w.stripe.paymentIntents, 'create');
+    await expect(w.market.createCheckout(embedded)).rejects.toMatchObject({ code: 'STRIPE_ERROR' });
+    const stored = await w.market.storage.get<OrderRecord>(ORDER.kind, 'o1');
+    if (!stored) throw new Error('the order was not stored');
+    const { stripeRequest: _dropped, ...legacy } = stored.data;
+    const { applied } = await w.market.storage.update(ORDER.kind, 'o1', envelope(ORDER, legacy as OrderRecord), {
+      version: stored.version,
+    });
+    expect(applied).toBe(true);
+    // Only amount, currency, vendor and mode are compared for it, as before.
+    await expect(w.market.createCheckout({ ...embedded, amount: 2600 })).rejects.toMatchObject({ code: 'ORDER_CONFLICT' });
+    const retried = await w.market.createCheckout(embedded);
+    expect((await w.stripe.paymentIntents.list()).data.map((intent) => intent.id)).toEqual([
+      retried.mode === 'embedded' ? retried.paymentIntentId : '',
+    ]);
   });
 
   it("after Stripe's 24-hour window a retry is a new request: a second PaymentIntent, which the order records", async () => {
