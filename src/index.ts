@@ -74,6 +74,8 @@ export type { MarketplaceEvents, ListOrdersOptions, ListVendorsOptions } from '.
 export { DISPUTE_STAGE, REFUND_TRANSITIONS, PAYOUT_TRANSITIONS } from './core/transitions.js';
 export { VENDOR, ORDER, DISPUTE, REFUND, TRANSFER, PAYOUT, OAUTH_STATE, envelope } from './core/records.js';
 export type * from './core/records.js';
+// The stored accounts.create request of onboardVendor (see README, Retries after a crash).
+export { ACCOUNT_REQUEST } from './core/records.js';
 export type {
   WebhookContext,
   WebhookErrorHandler,
