@@ -5,6 +5,7 @@ import type { RefundPolicy } from './core/money/refund.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { stripeError } from './errors.js';
 import type { KeyedLock } from './util/keyed-lock.js';
+import type { TimeLimits } from './util/time-limit.js';
 
 /** A logger the library writes to. Every method is optional; the default logger says nothing. */
 export interface Logger {
@@ -32,6 +33,8 @@ export interface Context {
   readonly now: () => number;
   /** Serialises re-reads of one Stripe account within this Marketplace instance. */
   readonly accountLocks: KeyedLock;
+  /** How long to wait for the commission policy, handlers and storage (`storage` above is already limited). */
+  readonly timeouts: TimeLimits;
 }
 
 /** Runs a Stripe call and wraps its failure as `STRIPE_ERROR`. */

@@ -20,7 +20,7 @@ export type MarketplaceErrorCode =
   | 'VENDOR_NOT_READY'
   /** Completing OAuth would replace the vendor's connected account with another; pass `replaceAccount: true`. */
   | 'VENDOR_ACCOUNT_EXISTS'
-  /** The order id is already used for a different amount, currency, vendor or mode. */
+  /** The order id is already used for a different amount, currency, vendor or mode, or for another Stripe request. */
   | 'ORDER_CONFLICT'
   /** The OAuth `state` is unknown, expired or already used. */
   | 'OAUTH_STATE_INVALID'
@@ -47,7 +47,17 @@ export type MarketplaceErrorCode =
   /** The subscription id is already used for a different vendor, customer, price or mode. */
   | 'SUBSCRIPTION_CONFLICT'
   /** No subscription is stored under this id, or Stripe has not created it yet (a hosted one not paid). */
-  | 'SUBSCRIPTION_NOT_FOUND';
+  | 'SUBSCRIPTION_NOT_FOUND'
+  /**
+   * The commission policy, a webhook or `onError` handler, or a storage call did not answer within its
+   * time limit (`MarketplaceOptions.timeouts`); `details.timeoutMs` is the limit. The late answer is ignored.
+   */
+  | 'TIMEOUT'
+  /**
+   * `onboardVendor` gave another country, email or business profile than the vendor's connected account was
+   * requested with (the request is stored before Stripe is called); `details.differences` names them.
+   */
+  | 'VENDOR_CONFLICT';
 
 export interface MarketplaceErrorOptions {
   cause?: unknown;

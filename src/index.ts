@@ -85,6 +85,8 @@ export {
 export type { DisputePolicy, DisputePolicyContext, DisputeRecovery, DisputeVendorShare } from './core/money/dispute.js';
 export { VENDOR, ORDER, DISPUTE, REFUND, TRANSFER, PAYOUT, OAUTH_STATE, envelope } from './core/records.js';
 export type * from './core/records.js';
+// The stored accounts.create request of onboardVendor (see README, Retries after a crash).
+export { ACCOUNT_REQUEST } from './core/records.js';
 export type {
   WebhookContext,
   WebhookErrorHandler,

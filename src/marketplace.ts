@@ -13,6 +13,7 @@ import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
 import { callStorage } from './services/records.js';
 import { KeyedLock } from './util/keyed-lock.js';
+import { DEFAULT_TIME_LIMITS, timeLimitedStorage, type TimeLimits } from './util/time-limit.js';
 import {
   completeOnboarding,
   oauthAuthorizeUrl,
@@ -128,6 +129,13 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
   logger?: Logger;
   /** The clock, in milliseconds since the epoch. For tests; defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * How long to wait, in milliseconds, for code the library calls but does not own; past it the call fails
+   * with `TIMEOUT` (a webhook is answered 500 and stays unprocessed). `commissionMs` (default 5 000): the
+   * commission policy. `handlerMs` (default 30 000): each `on`/`onAny` handler and each `onError` handler.
+   * `storageMs` (default 20 000): each storage call, and a transaction's start and end. 1 to 3 600 000 each.
+   */
+  timeouts?: Partial<TimeLimits>;
 }
 
 const DEFAULT_EVENT_LEASE_MS = 60_000;
@@ -155,6 +163,8 @@ const listVendorsSchema = lazy(() =>
 );
 
 const listOrdersSchema = lazy(() => z.strictObject({ vendorId: z.optional(idSchema()), limit: limitSchema() }));
+
+const timeLimitSchema = () => z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3_600_000)));
 
 const optionsSchema = lazy(() =>
   z.strictObject({
@@ -204,6 +214,9 @@ const optionsSchema = lazy(() =>
     ),
     logger: z.optional(z.custom<Logger>((value) => typeof value === 'object' && value !== null, { message: 'a logger object' })),
     now: z.optional(z.custom<() => number>((value) => typeof value === 'function', { message: 'a function' })),
+    timeouts: z.optional(
+      z.strictObject({ commissionMs: timeLimitSchema(), handlerMs: timeLimitSchema(), storageMs: timeLimitSchema() }),
+    ),
   }),
 );
 
@@ -251,6 +264,8 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   protected readonly webhookSettings: ResolvedWebhookSettings;
   readonly #webhooks = new WebhookRegistry();
   readonly #pipeline: Pipeline;
+  /** The storage as given (`ctx.storage` is the same storage behind the time limits). */
+  readonly #storage: S;
   /** The inbox: replay failed events, backfill missed ones, drain it with workers, prune it. */
   readonly events: MarketplaceEvents;
 
@@ -272,9 +287,11 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
         { details: { param: 'webhookTransactions' } },
       );
     }
+    const timeouts: TimeLimits = Object.freeze({ ...DEFAULT_TIME_LIMITS, ...data.timeouts });
+    this.#storage = options.storage;
     this.ctx = {
       stripe: data.stripe,
-      storage: data.storage,
+      storage: timeLimitedStorage(data.storage, timeouts.storageMs),
       commission: data.commission as CommissionPolicy,
       disputePolicy: (data.disputePolicy as DisputePolicy | undefined) ?? platformBearsDisputes(),
       refundPolicy: (data.refundPolicy as RefundPolicy | undefined) ?? proportionalRefund(),
@@ -283,6 +300,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,
       now: data.now ?? Date.now,
       accountLocks: new KeyedLock(),
+      timeouts,
     };
     this.webhookSettings = {
       platformSecrets,
@@ -325,7 +343,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
 
   /** The storage this marketplace uses. */
   get storage(): S {
-    return this.ctx.storage as S;
+    return this.#storage;
   }
 
   /**

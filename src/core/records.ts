@@ -174,6 +174,28 @@ export interface OrderRecord {
   readonly metadata: Readonly<Record<string, string>>;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /**
+   * The Stripe request that creates the order's payment, stored with the order before it is sent, so that a
+   * retry (after a crash or a lost answer) sends exactly the same parameters under the same idempotency key.
+   * Absent on orders stored by earlier versions.
+   */
+  readonly stripeRequest?: StripeCreateRequest;
+}
+
+/** A Stripe create request as it is sent: the method, and its parameters (JSON values only). */
+export interface StripeCreateRequest {
+  readonly method: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * `onboardVendor`'s `accounts.create` request, stored before it is sent (the vendor is stored only once
+ * Stripe answers): a retry after a lost answer sends the same parameters with the same idempotency key.
+ */
+export interface AccountRequestRecord {
+  readonly vendorId: string;
+  readonly request: StripeCreateRequest;
+  readonly createdAt: number;
 }
 
 /** A dispute on an order's charge, as `charge.dispute.*` events report it. */
@@ -417,6 +439,16 @@ export const PAYOUT: RecordKind<PayoutRecord> = {
   index: (p) => p.vendorId,
   refs: (p) => [p.payoutId],
   createdAt: (p) => p.createdAt,
+};
+
+/** `onboardVendor`'s account requests: by the platform's vendor id. */
+export const ACCOUNT_REQUEST: RecordKind<AccountRequestRecord> = {
+  kind: 'account_request',
+  id: (r) => r.vendorId,
+  status: () => 'sent',
+  index: () => null,
+  refs: () => [],
+  createdAt: (r) => r.createdAt,
 };
 
 /** OAuth states: single-use, expiring, listed by vendor. */

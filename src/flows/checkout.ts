@@ -4,10 +4,12 @@ import { MarketplaceError } from '../errors.js';
 import { type Context, callStripe } from '../context.js';
 import { assertChargeAmount, MAX_AMOUNT } from '../core/money/currencies.js';
 import { computeCommission } from '../core/money/commission.js';
-import type { OrderRecord, OrderStatus } from '../core/records.js';
+import type { OrderRecord, OrderStatus, StripeCreateRequest } from '../core/records.js';
 import { getOrder, insertOrder, mutateOrder } from '../services/orders.js';
 import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
+import { withTimeLimit } from '../util/time-limit.js';
+import { changedPaths } from '../util/changed-paths.js';
 import { idSchema, metadataKeySchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
 
 interface CheckoutCommon {
@@ -193,6 +195,14 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
   if (order.amount !== data.amount) differences.push(`amount ${order.amount} -> ${data.amount}`);
   if (order.currency !== data.currency) differences.push(`currency ${order.currency} -> ${data.currency}`);
   if (order.vendorId !== data.vendorId) differences.push(`vendorId "${order.vendorId}" -> "${data.vendorId}"`);
+  if (differences.length === 0 && order.stripeRequest) {
+    // Everything else the first call sent to Stripe: a retry must send the very same request.
+    if (changedPaths(order.metadata, data.metadata ?? {}).length > 0) differences.push('metadata');
+    const description = data.mode === 'embedded' ? (data.description ?? null) : null;
+    if (order.description !== description) differences.push('description');
+    const params = changedPaths(order.stripeRequest.params, paymentRequest(order, data).params);
+    if (params.length > 0) differences.push(`${order.stripeRequest.method} parameters ${params.join(', ')}`);
+  }
   if (differences.length > 0) {
     throw new MarketplaceError(
       'ORDER_CONFLICT',
@@ -225,14 +235,16 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
     if (replay) return replay;
   } else {
     const vendor = await requireReadyVendor(ctx, data.vendorId);
-    const fee = await computeCommission(ctx.commission, {
-      amount: data.amount,
-      currency: data.currency,
-      vendorId: vendor.vendorId,
-      accountId: vendor.accountId,
-      orderId: data.orderId,
-      metadata: userMetadata,
-    });
+    const fee = await withTimeLimit(ctx.timeouts.commissionMs, 'the commission policy', () =>
+      computeCommission(ctx.commission, {
+        amount: data.amount,
+        currency: data.currency,
+        vendorId: vendor.vendorId,
+        accountId: vendor.accountId,
+        orderId: data.orderId,
+        metadata: userMetadata,
+      }),
+    );
     const now = ctx.now();
     const record: OrderRecord = {
       orderId: data.orderId,
@@ -266,8 +278,9 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
       createdAt: now,
       updatedAt: now,
     };
-    // Record the order before calling Stripe, so that a concurrent call with other terms is caught.
-    const inserted = await insertOrder(ctx, record);
+    // Record the order, and the exact request, before calling Stripe: a concurrent call with other terms is
+    // caught, and a retry after a lost answer sends the same parameters under the same key.
+    const inserted = await insertOrder(ctx, { ...record, stripeRequest: paymentRequest(record, data) });
     order = inserted.order;
     if (!inserted.created) assertNoConflict(order, data);
   }
@@ -294,7 +307,14 @@ function orderMetadata(order: OrderRecord): Record<string, string> {
   return { ...order.metadata, order_id: order.orderId, vendor_id: order.vendorId };
 }
 
-async function createIntent(ctx: Context, order: OrderRecord, data: Validated): Promise<EmbeddedCheckoutResult> {
+/** The request that creates the order's payment: the stored order's terms and the call's own fields. */
+function paymentRequest(order: OrderRecord, data: Validated): StripeCreateRequest {
+  return data.mode === 'hosted'
+    ? { method: 'checkout.sessions.create', params: sessionParams(order, data) as unknown as Record<string, unknown> }
+    : { method: 'paymentIntents.create', params: intentParams(order, data) as unknown as Record<string, unknown> };
+}
+
+function intentParams(order: OrderRecord, data: Validated): Stripe.PaymentIntentCreateParams {
   const params: Stripe.PaymentIntentCreateParams = {
     amount: order.amount,
     currency: order.currency,
@@ -306,6 +326,12 @@ async function createIntent(ctx: Context, order: OrderRecord, data: Validated): 
   if (order.description) params.description = order.description;
   if (data.customerEmail) params.receipt_email = data.customerEmail;
   if (data.onBehalfOf) params.on_behalf_of = order.accountId;
+  return params;
+}
+
+async function createIntent(ctx: Context, order: OrderRecord, data: Validated): Promise<EmbeddedCheckoutResult> {
+  // The stored request (orders stored by earlier versions have none: built from this call).
+  const params = (order.stripeRequest?.params ?? intentParams(order, data)) as Stripe.PaymentIntentCreateParams;
   const intent = await callStripe('paymentIntents.create', () =>
     ctx.stripe.paymentIntents.create(params, { idempotencyKey: checkoutIdempotencyKey(order.orderId) }),
   );
@@ -313,7 +339,7 @@ async function createIntent(ctx: Context, order: OrderRecord, data: Validated): 
   return embeddedResult(updated ?? order, intent);
 }
 
-async function createSession(ctx: Context, order: OrderRecord, data: Validated): Promise<HostedCheckoutResult> {
+function sessionParams(order: OrderRecord, data: Validated): Stripe.Checkout.SessionCreateParams {
   if (data.mode !== 'hosted') throw new Error('unreachable');
   const paymentIntentData: Stripe.Checkout.SessionCreateParams.PaymentIntentData = {
     application_fee_amount: order.applicationFeeAmount,
@@ -334,6 +360,11 @@ async function createSession(ctx: Context, order: OrderRecord, data: Validated):
     payment_intent_data: paymentIntentData,
   };
   if (data.customerEmail) params.customer_email = data.customerEmail;
+  return params;
+}
+
+async function createSession(ctx: Context, order: OrderRecord, data: Validated): Promise<HostedCheckoutResult> {
+  const params = (order.stripeRequest?.params ?? sessionParams(order, data)) as Stripe.Checkout.SessionCreateParams;
   const session = await callStripe('checkout.sessions.create', () =>
     ctx.stripe.checkout.sessions.create(params, { idempotencyKey: checkoutIdempotencyKey(order.orderId) }),
   );

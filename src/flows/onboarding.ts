@@ -2,8 +2,9 @@ import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from '../errors.js';
 import { type Context, callStripe } from '../context.js';
-import { OAUTH_STATE, type OAuthStateRecord, type VendorRecord } from '../core/records.js';
-import { callStorage, insertRecord } from '../services/records.js';
+import { ACCOUNT_REQUEST, OAUTH_STATE, type OAuthStateRecord, type VendorRecord } from '../core/records.js';
+import { callStorage, getStored, insertRecord } from '../services/records.js';
+import { changedPaths } from '../util/changed-paths.js';
 import { getVendor, insertVendor, refreshVendor, requireVendor, storeAccountState } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { randomToken } from '../util/random.js';
@@ -90,18 +91,69 @@ export const EXPRESS_CONTROLLER = {
   requirement_collection: 'stripe',
 } as const satisfies Stripe.AccountCreateParams.Controller;
 
+/** What `onboardVendor` sends to `accounts.create` (validated). */
+interface AccountInput {
+  readonly vendorId: string;
+  readonly country?: string;
+  readonly email?: string;
+  readonly businessProfile?: object;
+}
+
+/** The account fields a caller may give, as `accounts.create` takes them (only those given). */
+function givenAccountFields(data: AccountInput): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  if (data.country) given.country = data.country.toUpperCase();
+  if (data.email) given.email = data.email;
+  if (data.businessProfile) given.business_profile = data.businessProfile;
+  return given;
+}
+
+/**
+ * Refuses a call that gives another country, email or business profile than the vendor's account was
+ * requested with (`VENDOR_CONFLICT`). Fields the call leaves out are no conflict: the stored request stands.
+ */
+function assertSameAccountFields(vendorId: string, stored: Readonly<Record<string, unknown>>, data: AccountInput): void {
+  const given = givenAccountFields(data);
+  const differences = Object.keys(given).flatMap((key) => changedPaths(stored[key], given[key], key));
+  if (differences.length > 0) {
+    throw new MarketplaceError(
+      'VENDOR_CONFLICT',
+      `vendor "${vendorId}"'s account was requested with other values (${differences.join(', ')}); onboardVendor cannot change them`,
+      { details: { vendorId, differences } },
+    );
+  }
+}
+
+/**
+ * The `accounts.create` request for the vendor: stored before it is sent, so that a retry after a lost
+ * answer sends the same parameters under the same idempotency key (Stripe refuses a key reused with other
+ * parameters); a retry that gives other values is `VENDOR_CONFLICT`.
+ */
+async function accountRequest(ctx: Context, data: AccountInput): Promise<Stripe.AccountCreateParams> {
+  const params: Stripe.AccountCreateParams = {
+    controller: EXPRESS_CONTROLLER,
+    capabilities: { transfers: { requested: true } },
+    metadata: { vendor_id: data.vendorId },
+    ...(givenAccountFields(data) as Partial<Stripe.AccountCreateParams>),
+  };
+  const { created, record } = await insertRecord(ctx.storage, ACCOUNT_REQUEST, {
+    vendorId: data.vendorId,
+    request: { method: 'accounts.create', params: params as unknown as Record<string, unknown> },
+    createdAt: ctx.now(),
+  });
+  if (created) return params;
+  assertSameAccountFields(data.vendorId, record.data.request.params, data);
+  return record.data.request.params as unknown as Stripe.AccountCreateParams;
+}
+
 export async function onboardVendor(ctx: Context, input: OnboardVendorInput): Promise<OnboardVendorResult> {
   const data = parseWith(onboardSchema(), input, 'onboardVendor');
   let vendor = await getVendor(ctx, data.vendorId);
-  if (!vendor) {
-    const params: Stripe.AccountCreateParams = {
-      controller: EXPRESS_CONTROLLER,
-      capabilities: { transfers: { requested: true } },
-      metadata: { vendor_id: data.vendorId },
-    };
-    if (data.country) params.country = data.country.toUpperCase();
-    if (data.email) params.email = data.email;
-    if (data.businessProfile) params.business_profile = data.businessProfile as Stripe.AccountCreateParams.BusinessProfile;
+  if (vendor) {
+    const stored = await getStored(ctx.storage, ACCOUNT_REQUEST, data.vendorId);
+    if (stored) assertSameAccountFields(data.vendorId, stored.data.request.params, data);
+  } else {
+    const params = await accountRequest(ctx, data);
     // The key makes concurrent or retried calls for one vendor return the same account.
     const account = await callStripe('accounts.create', () =>
       ctx.stripe.accounts.create(params, { idempotencyKey: `account:${data.vendorId}` }),

@@ -7,6 +7,7 @@ import { accountIdOf } from './projectors/account.js';
 import { projectorFor } from './projectors/index.js';
 import type { EventRecords } from './projectors/types.js';
 import type { WebhookContext, WebhookRegistry } from './registry.js';
+import { storageAsGiven, withTimeLimit } from '../util/time-limit.js';
 
 /** The webhook settings `receiveEvent` needs. */
 export interface ReceiveSettings {
@@ -91,7 +92,7 @@ async function report(pipeline: Pipeline, error: MarketplaceError, event: Stripe
   });
   for (const handler of registry.errorHandlersNow()) {
     try {
-      await handler(error, event);
+      await withTimeLimit(ctx.timeouts.handlerMs, 'an onError handler', () => handler(error, event));
     } catch (thrown) {
       safeLog(ctx, 'error', 'an onError handler threw', { eventId: event.id, error: describe(thrown) });
     }
@@ -106,7 +107,11 @@ export function safeLog(
   meta?: Record<string, unknown>,
 ) {
   try {
-    ctx.logger[level]?.(message, meta);
+    const answer: unknown = ctx.logger[level]?.(message, meta);
+    // An async logger is not awaited (one that never settles cannot hold the call up); its rejection is dropped.
+    if (typeof (answer as PromiseLike<unknown> | undefined)?.then === 'function') {
+      (answer as PromiseLike<unknown>).then(undefined, () => undefined);
+    }
   } catch {
     // A logger that throws is ignored.
   }
@@ -134,7 +139,7 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
   }
   const context: WebhookContext = Object.freeze({
     stripe: ctx.stripe,
-    storage: ctx.storage,
+    storage: storageAsGiven(ctx.storage),
     ...(event.account ? { account: event.account } : {}),
     ...(records.vendor ? { vendor: records.vendor } : {}),
     ...(records.order ? { order: records.order } : {}),
@@ -146,8 +151,9 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
   });
   for (const handler of handlers) {
     try {
-      await handler(event as never, context);
+      await withTimeLimit(ctx.timeouts.handlerMs, `a handler for ${event.type}`, () => handler(event as never, context));
     } catch (error) {
+      if (isMarketplaceError(error, 'TIMEOUT')) throw error;
       throw new MarketplaceError('WEBHOOK_HANDLER_FAILED', `a handler for ${event.type} threw: ${describe(error)}`, {
         cause: error,
         details: { eventId: event.id, type: event.type },

@@ -44,10 +44,16 @@ function orderProjector(decide: Decide): Projector<Prepared> {
           const decision = decide(order, event, now, prepared.confirmed);
           if (decision.kind === 'write') return decision.order;
           if (decision.kind === 'none') {
-            ctx.logger.debug?.(`${event.type} changes nothing: ${decision.reason}`, {
-              orderId: order.orderId,
-              status: order.status,
-            });
+            try {
+              // A logger that throws must not fail the event (its answer, if a promise, is not awaited).
+              const logged: unknown = ctx.logger.debug?.(`${event.type} changes nothing: ${decision.reason}`, {
+                orderId: order.orderId,
+                status: order.status,
+              });
+              (logged as PromiseLike<unknown> | undefined)?.then?.(undefined, () => undefined);
+            } catch {
+              // ignored
+            }
           }
           // A hosted order found through its session still records its PaymentIntent.
           return order === current ? null : order;
