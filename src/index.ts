@@ -65,3 +65,15 @@ export type {
   WebhookStorage,
 } from './webhooks/registry.js';
 export type * from './storage/types.js';
+export { VENDOR_SESSION_COMPONENTS } from './flows/vendor-tools.js';
+export type {
+  CustomerPortalLinkInput,
+  CustomerPortalLinkResult,
+  PaymentDomainResult,
+  PaymentDomainWallet,
+  RegisterPaymentDomainOptions,
+  VendorSessionComponent,
+  VendorSessionComponentConfig,
+  VendorSessionInput,
+  VendorSessionResult,
+} from './flows/vendor-tools.js';

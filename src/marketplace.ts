@@ -30,6 +30,17 @@ import {
   type HostedCheckoutInput,
   type HostedCheckoutResult,
 } from './flows/checkout.js';
+import {
+  customerPortalLink,
+  registerPaymentDomain,
+  vendorSession,
+  type CustomerPortalLinkInput,
+  type CustomerPortalLinkResult,
+  type PaymentDomainResult,
+  type RegisterPaymentDomainOptions,
+  type VendorSessionInput,
+  type VendorSessionResult,
+} from './flows/vendor-tools.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
@@ -333,6 +344,24 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   createCheckout(input: CheckoutInput): Promise<CheckoutResult>;
   createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
     return createCheckout(this.ctx, input);
+  }
+
+  /** A billing portal session for a customer (`cus_...`): a short-lived URL; redirect to it at once, never store it. */
+  customerPortalLink(input: CustomerPortalLinkInput): Promise<CustomerPortalLinkResult> {
+    return customerPortalLink(this.ctx, input);
+  }
+
+  /**
+   * Registers a domain for Apple Pay, Google Pay and the other wallets on the platform, or with `vendorId` on
+   * the vendor's connected account. Registering a domain again returns the existing registration.
+   */
+  registerPaymentDomain(domain: string, options: RegisterPaymentDomainOptions = {}): Promise<PaymentDomainResult> {
+    return registerPaymentDomain(this.ctx, domain, options);
+  }
+
+  /** An Account Session's client secret for Connect embedded components (`@stripe/connect-js`). Never store or log it. */
+  vendorSession(input: VendorSessionInput): Promise<VendorSessionResult> {
+    return vendorSession(this.ctx, input);
   }
 
   /** The stored vendor, or null. */
