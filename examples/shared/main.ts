@@ -95,6 +95,17 @@ export async function main(name: string, build: (deps: RouteDeps) => Listener): 
   process.stdout.write(
     `${name} example marketplace: open ${running.baseUrl} (Stripe: ${running.example.stripeLabel}; Ctrl+C stops)\n`,
   );
+  running.example.ready.then(
+    ({ ms, origin }) => {
+      const uptime = Math.round(process.uptime() * 1000);
+      process.stdout.write(`storage ready (${origin}) in ${Math.round(ms)} ms; ${uptime} ms since the process started\n`);
+    },
+    async (error: unknown) => {
+      process.stderr.write(`storage could not be opened: ${error instanceof Error ? error.message : String(error)}\n`);
+      await running.stop().catch(() => {});
+      process.exit(1);
+    },
+  );
   const stop = async () => {
     await running.stop();
     process.exit(0);
