@@ -70,7 +70,10 @@ async function copyTree(from: string, to: string): Promise<void> {
   const dirs = entries.filter((e) => e.isDirectory()).map(relative);
   for (const dir of dirs.sort()) await mkdir(join(to, dir), { recursive: true });
   const files = entries.filter((e) => e.isFile()).map(relative);
-  await Promise.all(files.map((file) => copyFile(join(from, file), join(to, file))));
+  // PG_VERSION last: a copy cut short leaves a folder without it, which the next start copies again.
+  const marker = files.filter((file) => file === '/PG_VERSION');
+  await Promise.all(files.filter((file) => file !== '/PG_VERSION').map((file) => copyFile(join(from, file), join(to, file))));
+  for (const file of marker) await copyFile(join(from, file), join(to, file));
 }
 
 export interface OpenedPglite {
