@@ -3,7 +3,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { tempDataDir } from './harness.js';
 
 /**
- * `npm run example:*` as a user runs it: a process started with tsx against the sources. The start-up time is
+ * `npm run example:*` as a user runs it (`node examples/start.mjs <framework>`: tsx's loader on the sources). The start-up time is
  * measured and printed, not asserted: on a loaded machine any fixed bound would fail for reasons of its own. What is
  * asserted is how the time is kept short: the server listens and answers while PGlite opens, and a new data folder
  * starts as a copy of the template database instead of running initdb again.
@@ -41,11 +41,10 @@ function stop(child: ChildProcess): Promise<void> {
 function start(framework: 'express' | 'fastify', dataDir: string): Promise<Started> {
   const { STRIPE_SECRET_KEY: _key, DATABASE_URL: _db, ...env } = process.env;
   const began = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['node_modules/tsx/dist/cli.mjs', '--tsconfig', 'examples/tsconfig.json', `examples/${framework}/server.ts`],
-    { env: { ...env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, ['examples/start.mjs', framework], {
+    env: { ...env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -109,11 +108,10 @@ it('answers a request made while PGlite is still opening, once storage is ready'
   const folder = tempDataDir();
   folders.push(folder);
   const { STRIPE_SECRET_KEY: _key, DATABASE_URL: _db, ...env } = process.env;
-  const child = spawn(
-    process.execPath,
-    ['node_modules/tsx/dist/cli.mjs', '--tsconfig', 'examples/tsconfig.json', 'examples/express/server.ts'],
-    { env: { ...env, DATA_DIR: folder.dir, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, ['examples/start.mjs', 'express'], {
+    env: { ...env, DATA_DIR: folder.dir, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   let out = '';
   const baseUrl = await new Promise<string>((resolve, reject) => {
