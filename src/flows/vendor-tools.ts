@@ -156,6 +156,7 @@ const PAYMENT_FEATURES = [
   'destination_on_behalf_of_charge_management',
   'dispute_management',
   'refund_management',
+  'smart_disputes_management',
 ] as const;
 const PAYOUT_FEATURES = [...USER_AUTH, 'edit_payout_schedule', 'instant_payouts', 'standard_payouts'] as const;
 
@@ -211,29 +212,29 @@ const vendorSessionSchema = lazy(() => {
 });
 
 /**
- * Features the library's vendors cannot have. Both depend on who collects the account's requirements, and
- * this library's connected accounts have Stripe collect them (`controller.requirement_collection: 'stripe'`;
- * OAuth connects Standard accounts, whose requirements Stripe collects too):
- * `disable_stripe_user_authentication` "can only be true for accounts where controller.requirement_collection
- * is application", and `external_account_collection` can be false only for such accounts, or together with
- * `disable_stripe_user_authentication` (https://docs.stripe.com/api/account_sessions/create,
- * https://docs.stripe.com/changelog/dahlia/2026-03-25/relaxed_external_account_collection_account_session).
+ * Turning Stripe user authentication off, which this library's vendors cannot have. Their requirements are collected
+ * by Stripe (`controller.requirement_collection: 'stripe'`; OAuth connects Standard accounts, whose requirements Stripe
+ * collects too), and `disable_stripe_user_authentication` "can only be true for accounts where
+ * controller.requirement_collection is application" (https://docs.stripe.com/api/account_sessions/create). It defaults
+ * to the opposite of `external_account_collection`, so `external_account_collection: false` alone turns it off as well;
+ * with `disable_stripe_user_authentication: false` given explicitly it is allowed since API version 2026-03-25
+ * (https://docs.stripe.com/changelog/dahlia/2026-03-25/relaxed_external_account_collection_account_session).
  */
-function refuseImpossibleFeatures(components: Record<string, unknown>): void {
+function refuseAuthenticationOff(components: Record<string, unknown>): void {
   for (const [name, config] of Object.entries(components)) {
     const features =
       (typeof config === 'object' && config !== null ? (config as { features?: Record<string, boolean> }).features : undefined) ??
       {};
-    const refused =
-      features.disable_stripe_user_authentication === true
-        ? 'disable_stripe_user_authentication: true'
-        : features.external_account_collection === false
-          ? 'external_account_collection: false'
-          : null;
-    if (refused) {
+    const external = features.external_account_collection;
+    const disable = features.disable_stripe_user_authentication ?? (external === false ? true : undefined);
+    if (disable === true) {
+      const given =
+        features.disable_stripe_user_authentication === true
+          ? 'disable_stripe_user_authentication: true'
+          : 'external_account_collection: false without disable_stripe_user_authentication: false';
       throw new MarketplaceError(
         'INVALID_INPUT',
-        `vendorSession: components.${name}.features.${refused} is only possible for accounts whose requirements the platform collects; Stripe collects them for this library's vendors`,
+        `vendorSession: components.${name}.features has ${given}, which turns Stripe user authentication off; that is only possible for accounts whose requirements the platform collects, and Stripe collects them for this library's vendors`,
         { details: { param: `components.${name}.features` } },
       );
     }
@@ -253,7 +254,7 @@ export async function vendorSession(ctx: Context, input: VendorSessionInput): Pr
       details: { param: 'components' },
     });
   }
-  refuseImpossibleFeatures(data.components);
+  refuseAuthenticationOff(data.components);
   const vendor = await requireVendor(ctx, data.vendorId);
   const components: Record<string, { enabled: true; features?: Record<string, boolean> }> = {};
   for (const [name, config] of entries) {

@@ -187,6 +187,15 @@ describe('vendorSession', () => {
     const stripeSession = await create.mock.results[0]?.value;
     expect(stripeSession.components.payments.enabled).toBe(false);
     expect(stripeSession.components.account_onboarding.enabled).toBe(true);
+    // https://docs.stripe.com/changelog/dahlia/2026-03-25/relaxed_external_account_collection_account_session: no
+    // external account collection while Stripe user authentication stays on.
+    const noBank = await w.market.vendorSession({
+      vendorId: 'driver_42',
+      components: {
+        account_onboarding: { features: { external_account_collection: false, disable_stripe_user_authentication: false } },
+      },
+    });
+    expect(noBank.clientSecret).toMatch(/^accs_secret__/);
     // Single-use secrets: a second call is a second session.
     const again = await w.market.vendorSession({ vendorId: 'driver_42', components: { payments: true } });
     expect(again.clientSecret).not.toBe(session.clientSecret);
@@ -210,6 +219,7 @@ describe('vendorSession', () => {
     expect(await session({ account_onboarding: { features: { disable_stripe_user_authentication: true } } })).toBe(
       'INVALID_INPUT',
     );
+    // It defaults to the opposite of external_account_collection: false alone turns authentication off too.
     expect(await session({ payouts: { features: { external_account_collection: false } } })).toBe('INVALID_INPUT');
     expect(await session({ account_onboarding: true }, 'nobody')).toBe('VENDOR_NOT_FOUND');
     expect(create).not.toHaveBeenCalled();
