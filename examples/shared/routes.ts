@@ -85,8 +85,26 @@ export function createRoutes(deps: RouteDeps) {
   const embedded = deps.onboarding === 'embedded' && Boolean(deps.publishableKey);
 
   async function onboard(vendorId: string, email?: string): Promise<Reply> {
-    // Creates the connected account on the first call. With embedded onboarding the Account Link it also returns is
-    // not used: the driver onboards inside our own page instead.
+    if (embedded) {
+      // The driver onboards inside our own page: only the connected account is needed (onboardVendor creates it once;
+      // the Account Link it also returns then is not used).
+      if (!(await market.getVendor(vendorId))) {
+        await market.onboardVendor({
+          vendorId,
+          country: 'GB',
+          ...(email ? { email } : {}),
+          returnUrl: vendorUrl(vendorId, 'return'),
+          refreshUrl: vendorUrl(vendorId, 'refresh'),
+        });
+      }
+      return html(
+        embeddedOnboardingPage({
+          publishableKey: deps.publishableKey ?? '',
+          sessionUrl: vendorUrl(vendorId, 'account-session'),
+          returnUrl: vendorUrl(vendorId, 'return'),
+        }),
+      );
+    }
     const { url } = await market.onboardVendor({
       vendorId,
       country: 'GB',
@@ -94,14 +112,7 @@ export function createRoutes(deps: RouteDeps) {
       returnUrl: vendorUrl(vendorId, 'return'),
       refreshUrl: vendorUrl(vendorId, 'refresh'),
     });
-    if (!embedded) return redirect(url);
-    return html(
-      embeddedOnboardingPage({
-        publishableKey: deps.publishableKey ?? '',
-        sessionUrl: vendorUrl(vendorId, 'account-session'),
-        returnUrl: vendorUrl(vendorId, 'return'),
-      }),
-    );
+    return redirect(url);
   }
 
   return {
@@ -113,7 +124,7 @@ export function createRoutes(deps: RouteDeps) {
     signup: async (form: { name?: string; email?: string }): Promise<Reply> => {
       const vendorId = slug(form.name ?? '');
       const reply = await onboard(vendorId, form.email);
-      // Embedded: the onboarding page has its own address, so that a reload does not sign up again.
+      // Embedded: the onboarding page has its own address, so that reloading it does not sign up again.
       return { ...(embedded ? redirect(vendorUrl(vendorId, 'onboard')) : reply), cookie: sessions.cookie(vendorId) };
     },
 

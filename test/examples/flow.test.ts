@@ -192,6 +192,10 @@ describe('the example with real Stripe keys', () => {
       expect(html).toContain("connect.create('account-onboarding')");
       expect(html).toContain(`"http://localhost:3000/vendors/${vendorId}/account-session"`);
       expect(html).not.toContain('accs_secret'); // the secret is fetched when needed, never put in the page
+      // Reloading the page makes no new account and no Account Link: only the account was needed.
+      const links = vi.spyOn(example.market, 'onboardVendor');
+      await page('GET', '/vendors/:vendorId/onboard').run({ vendorId: vendorId! }, {}, { cookie });
+      expect(links).not.toHaveBeenCalled();
 
       const session = page('POST', '/vendors/:vendorId/account-session');
       const first = await session.run({ vendorId: vendorId! }, {}, { cookie });
