@@ -31,7 +31,21 @@ export type MarketplaceErrorCode =
   /** The storage adapter failed; its error is `cause`. */
   | 'STORAGE_ERROR'
   /** A webhook handler (yours or a built-in one) threw; the thrown value is `cause`. */
-  | 'WEBHOOK_HANDLER_FAILED';
+  | 'WEBHOOK_HANDLER_FAILED'
+  /** No order is stored under this id. */
+  | 'ORDER_NOT_FOUND'
+  /** The order has no successful payment to refund (it is pending, failed, canceled or expired). */
+  | 'ORDER_NOT_REFUNDABLE'
+  /** The refund asks for more than what is left to refund on the order (nothing was sent to Stripe). */
+  | 'REFUND_EXCEEDS_REMAINING'
+  /** The refund id is already used on this order with a different amount, reason or metadata. */
+  | 'REFUND_CONFLICT'
+  /** The refund policy threw, or answered something other than integers within the refund's bounds. */
+  | 'INVALID_REFUND_POLICY'
+  /** The subscription id is already used for a different vendor, customer, price or mode. */
+  | 'SUBSCRIPTION_CONFLICT'
+  /** No subscription is stored under this id, or Stripe has not created it yet (a hosted one not paid). */
+  | 'SUBSCRIPTION_NOT_FOUND';
 
 export interface MarketplaceErrorOptions {
   cause?: unknown;

@@ -13,6 +13,7 @@ export {
   computeCommission,
   divideAndRound,
 } from './core/money/commission.js';
+export { percentageOf, applicationFeePercentFor } from './core/money/commission.js';
 export type {
   CommissionPolicy,
   CommissionContext,
@@ -23,6 +24,23 @@ export type {
 } from './core/money/commission.js';
 export { currencyInfo, supportedCurrencies, assertChargeAmount, formatAmount, MAX_AMOUNT } from './core/money/currencies.js';
 export type { CurrencyInfo } from './core/money/currencies.js';
+export {
+  proportionalRefund,
+  platformKeepsFee,
+  platformBearsRefund,
+  splitRefund,
+  allocateRefund,
+  shareHalfUp,
+} from './core/money/refund.js';
+export type {
+  RefundPolicy,
+  RefundPolicyContext,
+  RefundShare,
+  RefundLine,
+  RefundPart,
+  SplitRefundInput,
+} from './core/money/refund.js';
+export type { RefundInput } from './flows/refund.js';
 export { vendorStateFromAccount, canReceiveTransfers } from './core/vendor-status.js';
 export { EXPRESS_CONTROLLER } from './flows/onboarding.js';
 export type {
@@ -65,6 +83,22 @@ export type {
   WebhookStorage,
 } from './webhooks/registry.js';
 export type * from './storage/types.js';
+export { SUBSCRIPTION, INVOICE } from './core/records.js';
+export { subscriptionIdempotencyKey, MAX_TRIAL_DAYS } from './flows/subscriptions.js';
+export type {
+  CreateSubscriptionInput,
+  CreateSubscriptionResult,
+  EmbeddedSubscriptionInput,
+  EmbeddedSubscriptionResult,
+  HostedSubscriptionInput,
+  HostedSubscriptionResult,
+  SubscriptionPriceInput,
+} from './flows/subscriptions.js';
+export type {
+  CancelSubscriptionInput,
+  ListSubscriptionsOptions,
+  PauseSubscriptionInput,
+} from './flows/subscription-lifecycle.js';
 export { VENDOR_SESSION_COMPONENTS } from './flows/vendor-tools.js';
 export type {
   CustomerPortalLinkInput,

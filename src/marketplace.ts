@@ -3,7 +3,9 @@ import * as z from 'zod/mini';
 import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
-import type { OrderRecord, VendorRecord, VendorStatus } from './core/records.js';
+import { proportionalRefund, type RefundPolicy } from './core/money/refund.js';
+import { getRefundRecord, listRefundRecords, refundOrder, type RefundInput } from './flows/refund.js';
+import type { OrderRecord, RefundRecord, VendorRecord, VendorStatus } from './core/records.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
@@ -30,17 +32,10 @@ import {
   type HostedCheckoutInput,
   type HostedCheckoutResult,
 } from './flows/checkout.js';
-import {
-  customerPortalLink,
-  registerPaymentDomain,
-  vendorSession,
-  type CustomerPortalLinkInput,
-  type CustomerPortalLinkResult,
-  type PaymentDomainResult,
-  type RegisterPaymentDomainOptions,
-  type VendorSessionInput,
-  type VendorSessionResult,
-} from './flows/vendor-tools.js';
+import * as subscriptions from './flows/subscriptions.js';
+import * as lifecycle from './flows/subscription-lifecycle.js';
+import type { InvoiceRecord, SubscriptionRecord } from './core/records.js';
+import * as tools from './flows/vendor-tools.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
@@ -81,6 +76,11 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
   storage: S;
   /** Computes the platform's fee for each checkout, in minor units (for example `percentage(12)`). */
   commission: CommissionPolicy;
+  /**
+   * Who bears a refund, per vendor: `proportionalRefund()` (the default: the vendor gives back their share, the
+   * platform returns its fee in proportion), `platformKeepsFee()`, `platformBearsRefund()`, or your own pure function.
+   */
+  refundPolicy?: RefundPolicy;
   /**
    * Signing secrets of your webhook endpoints: `platform` for the account's own endpoint, `connect` for the
    * Connect endpoint (events from connected accounts). Either may be omitted.
@@ -172,6 +172,11 @@ const optionsSchema = lazy(() =>
     commission: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
       message: 'a commission policy function, for example percentage(12)',
     }),
+    refundPolicy: z.optional(
+      z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
+        message: 'a refund policy function, for example proportionalRefund()',
+      }),
+    ),
     webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
     livemode: z.optional(z.boolean()),
     eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
@@ -259,6 +264,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       stripe: data.stripe,
       storage: data.storage,
       commission: data.commission as CommissionPolicy,
+      refundPolicy: (data.refundPolicy as RefundPolicy | undefined) ?? proportionalRefund(),
       logger: data.logger ?? {},
       oauthClientId: data.oauth?.clientId,
       oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,
@@ -347,21 +353,21 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   }
 
   /** A billing portal session for a customer (`cus_...`): a short-lived URL; redirect to it at once, never store it. */
-  customerPortalLink(input: CustomerPortalLinkInput): Promise<CustomerPortalLinkResult> {
-    return customerPortalLink(this.ctx, input);
+  customerPortalLink(input: tools.CustomerPortalLinkInput): Promise<tools.CustomerPortalLinkResult> {
+    return tools.customerPortalLink(this.ctx, input);
   }
 
   /**
    * Registers a domain for Apple Pay, Google Pay and the other wallets on the platform, or with `vendorId` on
    * the vendor's connected account. Registering a domain again returns the existing registration.
    */
-  registerPaymentDomain(domain: string, options: RegisterPaymentDomainOptions = {}): Promise<PaymentDomainResult> {
-    return registerPaymentDomain(this.ctx, domain, options);
+  registerPaymentDomain(domain: string, options: tools.RegisterPaymentDomainOptions = {}): Promise<tools.PaymentDomainResult> {
+    return tools.registerPaymentDomain(this.ctx, domain, options);
   }
 
   /** An Account Session's client secret for Connect embedded components (`@stripe/connect-js`). Never store or log it. */
-  vendorSession(input: VendorSessionInput): Promise<VendorSessionResult> {
-    return vendorSession(this.ctx, input);
+  vendorSession(input: tools.VendorSessionInput): Promise<tools.VendorSessionResult> {
+    return tools.vendorSession(this.ctx, input);
   }
 
   /** The stored vendor, or null. */
@@ -386,6 +392,69 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
     const data = parseWith(listOrdersSchema(), options, 'listOrders');
     return listOrders(this.ctx, data);
+  }
+
+  // ---- refunds -----------------------------------------------------------------------------------
+
+  /**
+   * Refunds an order (once per `refundId`): reserves the amount on the order, refunds the charge, then moves what the
+   * refund policy decided (transfer reversal, application fee refund). The same call again is the same refund.
+   */
+  refund(input: RefundInput): Promise<RefundRecord> {
+    return refundOrder(this.ctx, input);
+  }
+
+  /** The order's refund records (the library's and those made in the Dashboard), newest first. */
+  listRefunds(orderId: string): Promise<RefundRecord[]> {
+    return listRefundRecords(this.ctx, orderId);
+  }
+
+  /** One refund record by the platform's refund id (or Stripe's `re_` id for a refund made elsewhere), or null. */
+  getRefund(orderId: string, refundId: string): Promise<RefundRecord | null> {
+    return getRefundRecord(this.ctx, orderId, refundId);
+  }
+
+  // ---- subscriptions -----------------------------------------------------------------------------
+
+  /**
+   * Creates (once per `subscriptionId`) a destination subscription for the vendor, confirmed with Stripe.js (`embedded`)
+   * or through Checkout (`hosted`), with the commission on each invoice (see the README).
+   */
+  createSubscription(input: subscriptions.EmbeddedSubscriptionInput): Promise<subscriptions.EmbeddedSubscriptionResult>;
+  createSubscription(input: subscriptions.HostedSubscriptionInput): Promise<subscriptions.HostedSubscriptionResult>;
+  createSubscription(input: subscriptions.CreateSubscriptionInput): Promise<subscriptions.CreateSubscriptionResult>;
+  createSubscription(input: subscriptions.CreateSubscriptionInput): Promise<subscriptions.CreateSubscriptionResult> {
+    return subscriptions.createSubscription(this.ctx, input);
+  }
+
+  /** Cancels a subscription now, or at the end of its current period (`atPeriodEnd: true`). */
+  cancelSubscription(input: lifecycle.CancelSubscriptionInput): Promise<SubscriptionRecord> {
+    return lifecycle.cancelSubscription(this.ctx, input);
+  }
+
+  /** Pauses a subscription's payment collection (`pause_collection`). */
+  pauseSubscription(input: lifecycle.PauseSubscriptionInput): Promise<SubscriptionRecord> {
+    return lifecycle.pauseSubscription(this.ctx, input);
+  }
+
+  /** Resumes collection, and withdraws a cancellation set for the period's end. */
+  resumeSubscription(input: { subscriptionId: string }): Promise<SubscriptionRecord> {
+    return lifecycle.resumeSubscription(this.ctx, input);
+  }
+
+  /** The stored subscription, or null. */
+  getSubscription(subscriptionId: string): Promise<SubscriptionRecord | null> {
+    return lifecycle.getSubscriptionRecord(this.ctx, subscriptionId);
+  }
+
+  /** Stored subscriptions, newest first (default at most 100), optionally of one vendor. */
+  listSubscriptions(options: lifecycle.ListSubscriptionsOptions = {}): Promise<SubscriptionRecord[]> {
+    return lifecycle.listSubscriptionRecords(this.ctx, options);
+  }
+
+  /** The stored invoices of a subscription, newest first, each with the platform's fee on it. */
+  listInvoices(subscriptionId: string, options: { limit?: number } = {}): Promise<InvoiceRecord[]> {
+    return lifecycle.listInvoiceRecords(this.ctx, subscriptionId, options);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

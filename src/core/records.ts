@@ -4,6 +4,8 @@
  * resolve to it). Storage adapters know none of this: they store envelopes (see `storage/types.ts`).
  */
 
+import type { RefundPart } from './money/refund.js';
+
 /**
  * Where a vendor stands, from Stripe's point of view:
  * - `onboarding`: the vendor has not submitted their details yet.
@@ -145,6 +147,12 @@ export interface OrderRecord {
   readonly dispute: { readonly id: string; readonly status: DisputeStatus; readonly amount: number } | null;
   /** The last failure Stripe reported, while the order is `failed`; cleared when the order moves on. */
   readonly lastPaymentError: PaymentError | null;
+  /**
+   * The refunds that count against what is left to refund, by refund id (the platform's, or Stripe's `re_` id for a
+   * refund the library did not make): reserved before Stripe is called, released when Stripe refuses or the refund
+   * fails or is canceled. Absent on orders stored before refunds existed (read it as empty).
+   */
+  readonly refundHolds?: Readonly<Record<string, RefundHold>>;
   readonly description: string | null;
   readonly metadata: Readonly<Record<string, string>>;
   readonly createdAt: number;
@@ -171,6 +179,23 @@ export interface DisputeRecord {
 /** A refund's status, as Stripe reports it. */
 export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
 
+/** One refund's claim on an order's refundable amount (see `OrderRecord.refundHolds`). */
+export interface RefundHold {
+  readonly amount: number;
+  /** `reserved` until Stripe created the refund, then `open` (pending, requires action or succeeded). */
+  readonly state: 'reserved' | 'open';
+  /** Who bears the refund, per vendor (empty for a refund the library did not make). */
+  readonly parts: readonly RefundPart[];
+}
+
+/** Money the library moved for a refund, on one vendor's transfer or fee. */
+export interface RefundMovement {
+  readonly vendorId: string;
+  /** Stripe's id: a transfer reversal (`trr_`), an application fee refund (`fr_`) or a transfer (`tr_`). */
+  readonly id: string;
+  readonly amount: number;
+}
+
 /** A refund of an order (the library's `refund`, or one made in the Dashboard). */
 export interface RefundRecord {
   /** The platform's id for the refund, or the Stripe id for a refund the library did not make. */
@@ -183,6 +208,17 @@ export interface RefundRecord {
   readonly status: RefundStatus;
   readonly reason: string | null;
   readonly failureReason: string | null;
+  /** `library` for `market.refund`, `stripe` for a refund made elsewhere (the Dashboard, the API). */
+  readonly source?: 'library' | 'stripe';
+  /** Who bears the refund, per vendor, as the refund policy decided (empty for a refund the library did not make). */
+  readonly parts?: readonly RefundPart[];
+  /** Transfer reversals the library made: what each vendor gave back. */
+  readonly transferReversals?: readonly RefundMovement[];
+  /** Application fee refunds the library made: the fee the platform returned. */
+  readonly feeRefunds?: readonly RefundMovement[];
+  /** Transfers that gave a vendor back what they bore, after the refund failed or was canceled. */
+  readonly restores?: readonly RefundMovement[];
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -335,4 +371,117 @@ export const OAUTH_STATE: RecordKind<OAuthStateRecord> = {
   refs: () => [],
   expiresAt: (s) => s.expiresAt,
   createdAt: (s) => s.expiresAt,
+};
+
+// --- Subscriptions and their invoices -------------------------------------------------------------
+
+/** Stripe's subscription statuses, and `pending` until the library has seen the subscription Stripe made. */
+export type SubscriptionStatus =
+  | 'pending'
+  | 'incomplete'
+  | 'incomplete_expired'
+  | 'trialing'
+  | 'active'
+  | 'past_due'
+  | 'unpaid'
+  | 'paused'
+  | 'canceled';
+
+/**
+ * How the platform's fee reaches each invoice of a subscription:
+ * - `application_fee_percent`: the commission policy is a bare `percentage(rate)` that Stripe can apply itself
+ *   (the subscription's `application_fee_percent`);
+ * - `per_invoice`: any other policy, priced on each invoice by the library: on a renewal's draft, as the
+ *   vendor's `transfer_data.amount`; on the first invoice (which Stripe finalizes at once), by reversing the
+ *   fee from the transfer once the invoice is paid.
+ */
+export type SubscriptionFeeMode = 'application_fee_percent' | 'per_invoice';
+
+export type BillingInterval = 'day' | 'week' | 'month' | 'year';
+
+/** A vendor's subscription: a destination subscription on the platform whose invoices pay the vendor. */
+export interface SubscriptionRecord {
+  /** The platform's id for the subscription. One id is one Stripe subscription. */
+  readonly subscriptionId: string;
+  readonly vendorId: string;
+  readonly accountId: string;
+  /** `embedded` (Stripe.js confirms the first invoice's payment) or `hosted` (Checkout in subscription mode). */
+  readonly mode: 'embedded' | 'hosted';
+  /** The price of one period in minor units. */
+  readonly amount: number;
+  readonly currency: string;
+  readonly interval: BillingInterval;
+  readonly trialDays: number | null;
+  readonly feeMode: SubscriptionFeeMode;
+  /** The subscription's `application_fee_percent` when `feeMode` is `application_fee_percent`. */
+  readonly applicationFeePercent: number | null;
+  /** The customer (`cus_...`), once known. */
+  readonly customerId: string | null;
+  /** The price (`price_...`), once known. */
+  readonly priceId: string | null;
+  readonly stripeSubscriptionId: string | null;
+  readonly checkoutSessionId: string | null;
+  readonly status: SubscriptionStatus;
+  /** True when the subscription ends at the end of the current period. */
+  readonly cancelAtPeriodEnd: boolean;
+  /** Stripe's `pause_collection.behavior` while collection is paused, else null. */
+  readonly pauseCollection: 'keep_as_draft' | 'mark_uncollectible' | 'void' | null;
+  /** Unix seconds: the current period's end, once known. */
+  readonly currentPeriodEnd: number | null;
+  /** Unix seconds when the subscription ended (canceled or expired). */
+  readonly endedAt: number | null;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** An invoice's status as Stripe reports it; statuses only move forward (see `INVOICE_STAGE`). */
+export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+
+/** One invoice of a subscription, with the platform's fee on it. */
+export interface InvoiceRecord {
+  /** Stripe's invoice (`in_...`). */
+  readonly invoiceId: string;
+  /** The platform's subscription id. */
+  readonly subscriptionId: string;
+  readonly vendorId: string;
+  readonly accountId: string;
+  /** The amount due in minor units. */
+  readonly amount: number;
+  readonly currency: string;
+  /** The platform's fee on this invoice, once it is set (null while a draft waits for it). */
+  readonly applicationFeeAmount: number | null;
+  /** `amount - applicationFeeAmount`, once the fee is set. */
+  readonly vendorAmount: number | null;
+  /** How the fee was applied: see `SubscriptionFeeMode`; `transfer_reversal` only for a first invoice. */
+  readonly feeMethod: 'application_fee_percent' | 'transfer_amount' | 'transfer_reversal' | null;
+  readonly status: InvoiceStatus;
+  readonly billingReason: string | null;
+  /** How many payment attempts failed (`invoice.payment_failed`). */
+  readonly paymentFailures: number;
+  readonly periodStart: number | null;
+  readonly periodEnd: number | null;
+  readonly paidAt: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** Subscriptions: by the platform's id, listed by vendor; `sub_` and `cs_` resolve to the subscription. */
+export const SUBSCRIPTION: RecordKind<SubscriptionRecord> = {
+  kind: 'subscription',
+  id: (s) => s.subscriptionId,
+  status: (s) => s.status,
+  index: (s) => s.vendorId,
+  refs: (s) => present(s.stripeSubscriptionId, s.checkoutSessionId),
+  createdAt: (s) => s.createdAt,
+};
+
+/** Invoices: by Stripe's invoice id, listed by the platform's subscription id; `in_` resolves to the invoice. */
+export const INVOICE: RecordKind<InvoiceRecord> = {
+  kind: 'invoice',
+  id: (i) => i.invoiceId,
+  status: (i) => i.status,
+  index: (i) => i.subscriptionId,
+  refs: (i) => [i.invoiceId],
+  createdAt: (i) => i.createdAt,
 };

@@ -127,7 +127,9 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
       ? (await vendorByAccount(ctx, accountId))?.data
       : records.order
         ? await getVendor(ctx, records.order.vendorId)
-        : null;
+        : records.subscription
+          ? await getVendor(ctx, records.subscription.vendorId)
+          : null;
     if (vendor) records.vendor = vendor;
   }
   const context: WebhookContext = Object.freeze({
@@ -136,6 +138,9 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
     ...(event.account ? { account: event.account } : {}),
     ...(records.vendor ? { vendor: records.vendor } : {}),
     ...(records.order ? { order: records.order } : {}),
+    ...(records.refund ? { refund: records.refund } : {}),
+    ...(records.subscription ? { subscription: records.subscription } : {}),
+    ...(records.invoice ? { invoice: records.invoice } : {}),
   });
   for (const handler of handlers) {
     try {

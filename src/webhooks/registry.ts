@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { MarketplaceError } from '../errors.js';
-import type { OrderRecord, VendorRecord } from '../core/records.js';
+import type { InvoiceRecord, OrderRecord, RefundRecord, SubscriptionRecord, VendorRecord } from '../core/records.js';
 import type { MarketplaceStorage } from '../storage/types.js';
 
 /** Every event type the installed `stripe` package knows (`'payment_intent.succeeded'`, ...). */
@@ -43,6 +43,12 @@ export interface WebhookContext<S extends MarketplaceStorage = MarketplaceStorag
   readonly vendor?: VendorRecord;
   /** The order the event is about: by PaymentIntent or Checkout Session id. */
   readonly order?: OrderRecord;
+  /** The refund record a `refund.*` event is about, as it stands after the built-in handler ran. */
+  readonly refund?: RefundRecord;
+  /** The subscription the event is about (`customer.subscription.*`, `invoice.*`), as stored after the event. */
+  readonly subscription?: SubscriptionRecord;
+  /** The invoice the event is about (`invoice.*`), with the platform's fee on it once set. */
+  readonly invoice?: InvoiceRecord;
 }
 
 /** A handler for events of type `T`. Its return value is ignored; throwing makes the delivery fail with 500. */

@@ -11,10 +11,14 @@ export interface CommissionContext {
   readonly vendorId: string;
   /** The vendor's connected account (`acct_...`). */
   readonly accountId: string;
-  /** The platform's id for the order. */
+  /** The platform's id for the order (for a subscription's invoice: the platform's subscription id). */
   readonly orderId: string;
-  /** The metadata passed to `createCheckout`. */
+  /** The metadata passed to `createCheckout` (or `createSubscription`). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** For a subscription: the platform's id for it. */
+  readonly subscriptionId?: string;
+  /** For a subscription's invoice: Stripe's invoice (`in_...`); absent when the fee is priced before the invoice exists. */
+  readonly invoiceId?: string;
 }
 
 /**
@@ -116,7 +120,9 @@ function feeStep(currency: string): number {
 export function percentage(rate: number, options: PercentageOptions = {}): CommissionPolicy {
   const parsed = parseRate(rate, 'percentage()');
   const rounding = parseRounding(options.rounding, 'percentage()');
-  return ({ amount, currency }) => percentOf(amount, currency, parsed, rounding);
+  const policy: CommissionPolicy = ({ amount, currency }) => percentOf(amount, currency, parsed, rounding);
+  PERCENTAGES.set(policy, { rate, rounding });
+  return policy;
 }
 
 function percentOf(amount: number, currency: string, rate: Rate, rounding: RoundingMode): number {
@@ -339,4 +345,25 @@ export async function computeCommission(policy: CommissionPolicy, ctx: Commissio
     );
   }
   return fee;
+}
+
+/** The rate and rounding of each policy `percentage()` made: how a pure percentage is told from any other policy. */
+const PERCENTAGES = new WeakMap<CommissionPolicy, { readonly rate: number; readonly rounding: RoundingMode }>();
+
+/** The rate and rounding when `policy` is exactly a `percentage(...)` policy (not wrapped), else null. */
+export function percentageOf(policy: CommissionPolicy): { readonly rate: number; readonly rounding: RoundingMode } | null {
+  return PERCENTAGES.get(policy) ?? null;
+}
+
+/**
+ * The `application_fee_percent` that charges exactly what `policy` charges on every invoice in `currency`, or null
+ * when there is none: the policy must be a bare `percentage(rate)` with at most two decimals (Stripe's limit for
+ * `application_fee_percent`), rounding `half_up`, in a currency whose fees take any integer (not ISK, UGX or a
+ * three-decimal currency, where the policy rounds the fee to a step Stripe's percentage does not know).
+ */
+export function applicationFeePercentFor(policy: CommissionPolicy, currency: string): number | null {
+  const found = percentageOf(policy);
+  if (found?.rounding !== 'half_up' || feeStep(currency) !== 1) return null;
+  const { numerator, denominator } = parseRate(found.rate, 'percentage()');
+  return denominator <= 100n && numerator <= 10000n ? found.rate : null;
 }

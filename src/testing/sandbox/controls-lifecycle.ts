@@ -8,6 +8,7 @@ import { clone } from './core/util.js';
 import { noSuch } from './errors.js';
 import { closeDispute as close, DISPUTES } from './resources/disputes.js';
 import { settle } from './resources/settlement.js';
+import { failRefund as fail } from './resources/refunds.js';
 
 /** Closes an open dispute as the card network decides it: `won` reinstates the withdrawn funds, `lost` keeps them withdrawn. */
 export function closeDispute(core: SandboxCore, disputeId: string, outcome: 'won' | 'lost'): Stripe.Dispute {
@@ -21,4 +22,9 @@ export function closeDispute(core: SandboxCore, disputeId: string, outcome: 'won
 export function advanceTime(core: SandboxCore, ms: number): void {
   core.advanceTime(ms);
   settle(core);
+}
+
+/** Fails a refund after the fact, as a card network may (`lost_or_stolen_card`, `expired_or_canceled_card`, `unknown`). */
+export function failRefund(core: SandboxCore, refundId: string, reason = 'expired_or_canceled_card'): Stripe.Refund {
+  return clone(core.withRequest({ account: core.platformId, path: `/refunds/${refundId}` }, () => fail(core, refundId, reason)));
 }

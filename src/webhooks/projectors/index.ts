@@ -1,6 +1,8 @@
 import { accountUpdatedProjector, deauthorizedProjector } from './account.js';
 import { disputeProjector } from './dispute.js';
 import { chargeRefundedProjector, checkoutSessionProjector, lookupProjector, paymentIntentProjector } from './payment.js';
+import { refundProjector } from './refund.js';
+import { invoiceProjector, subscriptionProjector } from './subscription.js';
 import type { Projector } from './types.js';
 
 /**
@@ -19,11 +21,28 @@ const PROJECTORS: Readonly<Record<string, Projector>> = {
   'checkout.session.async_payment_failed': checkoutSessionProjector,
   'checkout.session.expired': checkoutSessionProjector,
   'charge.refunded': chargeRefundedProjector,
+  'refund.created': refundProjector,
+  'refund.updated': refundProjector,
+  'refund.failed': refundProjector,
   'charge.dispute.created': disputeProjector,
   'charge.dispute.updated': disputeProjector,
   'charge.dispute.closed': disputeProjector,
   'charge.dispute.funds_withdrawn': disputeProjector,
   'charge.dispute.funds_reinstated': disputeProjector,
+  // Subscriptions and their invoices
+  'customer.subscription.created': subscriptionProjector,
+  'customer.subscription.updated': subscriptionProjector,
+  'customer.subscription.deleted': subscriptionProjector,
+  'customer.subscription.paused': subscriptionProjector,
+  'customer.subscription.resumed': subscriptionProjector,
+  'customer.subscription.trial_will_end': subscriptionProjector,
+  'invoice.created': invoiceProjector,
+  'invoice.finalized': invoiceProjector,
+  'invoice.updated': invoiceProjector,
+  'invoice.paid': invoiceProjector,
+  'invoice.payment_failed': invoiceProjector,
+  'invoice.voided': invoiceProjector,
+  'invoice.marked_uncollectible': invoiceProjector,
 } as Record<string, Projector>;
 
 /** The event types that change stored records. */

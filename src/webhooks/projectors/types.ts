@@ -1,11 +1,15 @@
 import type Stripe from 'stripe';
 import type { Context } from '../../context.js';
-import type { OrderRecord, VendorRecord } from '../../core/records.js';
+import type { InvoiceRecord, OrderRecord, RefundRecord, SubscriptionRecord, VendorRecord } from '../../core/records.js';
 
 /** The stored records an event is about, as they stand after its projection: what handlers see. */
 export interface EventRecords {
   vendor?: VendorRecord;
   order?: OrderRecord;
+  /** The refund record a `refund.*` event is about. */
+  refund?: RefundRecord;
+  subscription?: SubscriptionRecord;
+  invoice?: InvoiceRecord;
 }
 
 /**

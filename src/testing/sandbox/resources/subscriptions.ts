@@ -7,8 +7,8 @@ import { clone, mergeMetadata, meta, num, str } from '../core/util.js';
 import { invalidRequest, missingParam } from '../errors.js';
 import type { Params, SpecObject } from '../params.js';
 import { defaultPaymentMethod, requireCustomer, requireTestPaymentMethod } from './customers.js';
-import { attemptPayment, createInvoice, finalizeInvoice, INVOICE_HOOKS, type InvoiceSplit } from './invoices.js';
-import { validateSplit } from './payment-intents.js';
+import { attemptPayment, createInvoice, finalizeInvoice, INVOICE_EXTRA, INVOICE_HOOKS, type InvoiceSplit } from './invoices.js';
+import { INTENTS, validateSplit } from './payment-intents.js';
 import { createPrice, PRICE_DATA, PRICES } from './prices.js';
 
 /** Subscriptions (https://docs.stripe.com/api/subscriptions) with Connect's fee and transfer (https://docs.stripe.com/connect/subscriptions). */
@@ -192,6 +192,11 @@ export function createSubscription(core: SandboxCore, p: Params, account: string
       'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.',
       { code: 'resource_missing' },
     );
+  const saveDefault = str((p.payment_settings as Params | undefined)?.save_default_payment_method) ?? 'off';
+  if (saveDefault !== 'off' && saveDefault !== 'on_subscription')
+    throw invalidRequest(`Invalid payment_settings[save_default_payment_method]: must be one of off or on_subscription`, {
+      param: 'payment_settings[save_default_payment_method]',
+    });
   const now = core.nowSeconds();
   const id = core.id('sub');
   const trialEnd = trialDays !== null ? now + trialDays * DAY : null;
@@ -233,6 +238,11 @@ export function createSubscription(core: SandboxCore, p: Params, account: string
     metadata: meta(p.metadata),
     on_behalf_of: null,
     pause_collection: null,
+    payment_settings: {
+      payment_method_options: null,
+      payment_method_types: null,
+      save_default_payment_method: saveDefault,
+    },
     start_date: now,
     status: 'incomplete',
     transfer_data: destination ? { destination, amount_percent: amountPercent } : null,
@@ -250,15 +260,24 @@ export function createSubscription(core: SandboxCore, p: Params, account: string
 }
 
 // A paid invoice makes its subscription active (or trialing); a failed renewal makes it past_due.
-INVOICE_HOOKS.paid.push((core, _invoice, id) => {
+INVOICE_HOOKS.paid.push((core, invoice, id) => {
   const stored = subscriptionOf(core, id);
   const sub = stored.obj;
   if (sub.status === 'incomplete_expired' || sub.status === 'canceled') return;
+  const previous: Record<string, unknown> = {};
+  // `payment_settings.save_default_payment_method=on_subscription`: the payment method that paid becomes the
+  // subscription's default (https://docs.stripe.com/api/subscriptions/create#create_subscription-payment_settings).
+  const paidWith = paymentMethodOfInvoice(core, invoice.obj.id);
+  if (sub.payment_settings?.save_default_payment_method === 'on_subscription' && paidWith && !sub.default_payment_method) {
+    previous.default_payment_method = sub.default_payment_method;
+    sub.default_payment_method = paidWith;
+  }
   const next = sub.trial_end !== null && core.nowSeconds() < sub.trial_end ? 'trialing' : 'active';
-  if (sub.status === next) return;
-  const previous = { status: sub.status };
-  sub.status = next;
-  announceUpdate(core, stored, previous);
+  if (sub.status !== next) {
+    previous.status = sub.status;
+    sub.status = next;
+  }
+  if (Object.keys(previous).length > 0) announceUpdate(core, stored, previous);
 });
 INVOICE_HOOKS.failed.push((core, invoice, id) => {
   const stored = subscriptionOf(core, id);
@@ -267,6 +286,13 @@ INVOICE_HOOKS.failed.push((core, invoice, id) => {
   stored.obj.status = 'past_due';
   announceUpdate(core, stored, previous);
 });
+
+/** The payment method of the PaymentIntent that paid an invoice, if any. */
+function paymentMethodOfInvoice(core: SandboxCore, invoiceId: string): string | null {
+  const intentId = core.state(INVOICE_EXTRA).get(invoiceId)?.intent;
+  const intent = intentId ? core.state(INTENTS).get(intentId)?.obj : undefined;
+  return typeof intent?.payment_method === 'string' ? intent.payment_method : null;
+}
 
 /** Cancels at once: `customer.subscription.deleted`. */
 export function cancelNow(core: SandboxCore, stored: Stored<Stripe.Subscription>, reason: string): Stripe.Subscription {
