@@ -112,3 +112,15 @@ export type {
   ListSubscriptionsOptions,
   PauseSubscriptionInput,
 } from './flows/subscription-lifecycle.js';
+export { VENDOR_SESSION_COMPONENTS } from './flows/vendor-tools.js';
+export type {
+  CustomerPortalLinkInput,
+  CustomerPortalLinkResult,
+  PaymentDomainResult,
+  PaymentDomainWallet,
+  RegisterPaymentDomainOptions,
+  VendorSessionComponent,
+  VendorSessionComponentConfig,
+  VendorSessionInput,
+  VendorSessionResult,
+} from './flows/vendor-tools.js';

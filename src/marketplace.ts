@@ -38,6 +38,7 @@ import {
 import * as subscriptions from './flows/subscriptions.js';
 import * as lifecycle from './flows/subscription-lifecycle.js';
 import type { InvoiceRecord, SubscriptionRecord } from './core/records.js';
+import * as tools from './flows/vendor-tools.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
@@ -381,6 +382,24 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   createCheckout(input: CheckoutInput): Promise<CheckoutResult>;
   createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
     return createCheckout(this.ctx, input);
+  }
+
+  /** A billing portal session for a customer (`cus_...`): a short-lived URL; redirect to it at once, never store it. */
+  customerPortalLink(input: tools.CustomerPortalLinkInput): Promise<tools.CustomerPortalLinkResult> {
+    return tools.customerPortalLink(this.ctx, input);
+  }
+
+  /**
+   * Registers a domain for Apple Pay, Google Pay and the other wallets on the platform, or with `vendorId` on
+   * the vendor's connected account. Registering a domain again returns the existing registration.
+   */
+  registerPaymentDomain(domain: string, options: tools.RegisterPaymentDomainOptions = {}): Promise<tools.PaymentDomainResult> {
+    return tools.registerPaymentDomain(this.ctx, domain, options);
+  }
+
+  /** An Account Session's client secret for Connect embedded components (`@stripe/connect-js`). Never store or log it. */
+  vendorSession(input: tools.VendorSessionInput): Promise<tools.VendorSessionResult> {
+    return tools.vendorSession(this.ctx, input);
   }
 
   /** The stored vendor, or null. */

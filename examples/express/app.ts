@@ -22,6 +22,7 @@ export function createApp(deps: RouteDeps): express.Express {
       });
       if (reply.cookie) res.setHeader('set-cookie', reply.cookie);
       if ('redirect' in reply) res.redirect(303, reply.redirect);
+      else if ('json' in reply) res.status(reply.status).setHeader('cache-control', 'no-store').json(reply.json);
       else res.status(reply.status).type('html').send(reply.html);
     });
   }

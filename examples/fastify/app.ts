@@ -24,6 +24,7 @@ export function createApp(deps: RouteDeps): FastifyInstance {
         });
         if (result.cookie) reply.header('set-cookie', result.cookie);
         if ('redirect' in result) return reply.redirect(result.redirect, 303);
+        if ('json' in result) return reply.code(result.status).header('cache-control', 'no-store').send(result.json);
         return reply.code(result.status).type('text/html').send(result.html);
       },
     });

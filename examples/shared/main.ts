@@ -58,7 +58,7 @@ export async function startExample(build: (deps: RouteDeps) => Listener, options
     market: example.market,
     baseUrl: () => baseUrl,
     checkoutMode: example.checkoutMode,
-    ...(example.publishableKey ? { publishableKey: example.publishableKey } : {}),
+    ...(example.publishableKey ? { publishableKey: example.publishableKey, onboarding: 'embedded' as const } : {}),
     stripeLabel: example.stripeLabel,
     ...(env.SESSION_SECRET ? { sessionSecret: env.SESSION_SECRET } : {}),
     ...(options.now ? { now: options.now } : {}),
@@ -95,6 +95,32 @@ export async function main(name: string, build: (deps: RouteDeps) => Listener): 
   process.stdout.write(
     `${name} example marketplace: open ${running.baseUrl} (Stripe: ${running.example.stripeLabel}; Ctrl+C stops)\n`,
   );
+  running.example.ready.then(
+    ({ ms, origin }) => {
+      const uptime = Math.round(process.uptime() * 1000);
+      process.stdout.write(`storage ready (${origin}) in ${Math.round(ms)} ms; ${uptime} ms since the process started\n`);
+    },
+    async (error: unknown) => {
+      process.stderr.write(`storage could not be opened: ${error instanceof Error ? error.message : String(error)}\n`);
+      await running.stop().catch(() => {});
+      process.exit(1);
+    },
+  );
+  // Apple Pay and Google Pay show only on a registered domain; the platform is the merchant of record of the example's
+  // destination charges, so the domain is registered on the platform. Stripe cannot register localhost.
+  const domain = process.env.PAYMENT_DOMAIN;
+  if (domain && running.example.publishableKey) {
+    running.example.market.registerPaymentDomain(domain).then(
+      (d) =>
+        process.stdout.write(
+          `payment domain ${d.domain} ${d.created ? 'registered' : 'already registered'} (Apple Pay ${d.applePay.status}, Google Pay ${d.googlePay.status})\n`,
+        ),
+      (error: unknown) =>
+        process.stderr.write(
+          `payment domain ${domain} not registered: ${error instanceof Error ? error.message : String(error)}\n`,
+        ),
+    );
+  }
   const stop = async () => {
     await running.stop();
     process.exit(0);

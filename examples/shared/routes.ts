@@ -10,6 +10,7 @@ import {
   errorPage,
   homePage,
   orderPage,
+  embeddedOnboardingPage,
   paymentElementPage,
   platformPage,
   shopPage,
@@ -18,7 +19,7 @@ import {
   type Product,
 } from './views.js';
 
-export type Reply = ({ status: number; html: string } | { status: 303; redirect: string }) & {
+export type Reply = ({ status: number; html: string } | { status: 303; redirect: string } | { status: number; json: unknown }) & {
   /** A `Set-Cookie` header to send with the reply. */
   cookie?: string;
 };
@@ -37,8 +38,13 @@ export interface RouteDeps {
   baseUrl(): string;
   /** `hosted` (Stripe Checkout, or the sandbox's test-card page) or `embedded` (Payment Element). */
   checkoutMode: 'hosted' | 'embedded';
-  /** For the Payment Element. */
+  /** For the Payment Element and Connect.js. */
   publishableKey?: string;
+  /**
+   * `hosted` (the default): drivers onboard on Stripe's page through an Account Link (the sandbox's page offline).
+   * `embedded`: inside the driver's page with Connect.js and an Account Session; needs `publishableKey` and real keys.
+   */
+  onboarding?: 'hosted' | 'embedded';
   /** Shown on the home page: "offline sandbox" or "Stripe test mode". */
   stripeLabel: string;
   /** Signs the driver session cookies (SESSION_SECRET); random per process when omitted. */
@@ -76,7 +82,29 @@ export function createRoutes(deps: RouteDeps) {
   const now = deps.now ?? Date.now;
   const vendorUrl = (vendorId: string, page: string) => `${deps.baseUrl()}/vendors/${encodeURIComponent(vendorId)}/${page}`;
 
+  const embedded = deps.onboarding === 'embedded' && Boolean(deps.publishableKey);
+
   async function onboard(vendorId: string, email?: string): Promise<Reply> {
+    if (embedded) {
+      // The driver onboards inside our own page: only the connected account is needed (onboardVendor creates it once;
+      // the Account Link it also returns then is not used).
+      if (!(await market.getVendor(vendorId))) {
+        await market.onboardVendor({
+          vendorId,
+          country: 'GB',
+          ...(email ? { email } : {}),
+          returnUrl: vendorUrl(vendorId, 'return'),
+          refreshUrl: vendorUrl(vendorId, 'refresh'),
+        });
+      }
+      return html(
+        embeddedOnboardingPage({
+          publishableKey: deps.publishableKey ?? '',
+          sessionUrl: vendorUrl(vendorId, 'account-session'),
+          returnUrl: vendorUrl(vendorId, 'return'),
+        }),
+      );
+    }
     const { url } = await market.onboardVendor({
       vendorId,
       country: 'GB',
@@ -95,13 +123,23 @@ export function createRoutes(deps: RouteDeps) {
     /** Signs the new driver in (a real platform uses its own login here) and sends them to onboarding. */
     signup: async (form: { name?: string; email?: string }): Promise<Reply> => {
       const vendorId = slug(form.name ?? '');
-      return { ...(await onboard(vendorId, form.email)), cookie: sessions.cookie(vendorId) };
+      const reply = await onboard(vendorId, form.email);
+      // Embedded: the onboarding page has its own address, so that reloading it does not sign up again.
+      return { ...(embedded ? redirect(vendorUrl(vendorId, 'onboard')) : reply), cookie: sessions.cookie(vendorId) };
     },
 
     onboard: (vendorId: string, request: RequestInfo): Promise<Reply> => asVendor(vendorId, request, () => onboard(vendorId)),
 
     /** Stripe sends the vendor here when the link expired or was used: mint a new one. */
     refresh: (vendorId: string, request: RequestInfo): Promise<Reply> => asVendor(vendorId, request, () => onboard(vendorId)),
+
+    /** Connect.js asks for a new Account Session whenever it needs one: a single-use client secret, never stored. */
+    accountSession: (vendorId: string, request: RequestInfo): Promise<Reply> =>
+      asVendor(vendorId, request, async () => {
+        if (!embedded) return html(errorPage(404, 'There is no such page.'), 404);
+        const { clientSecret } = await market.vendorSession({ vendorId, components: { account_onboarding: true } });
+        return { status: 200, json: { clientSecret } };
+      }),
 
     /** Reaching this page proves nothing: ask Stripe. */
     vendorReturn: (vendorId: string, request: RequestInfo): Promise<Reply> =>
@@ -172,6 +210,11 @@ export function pages(deps: RouteDeps): Page[] {
     { method: 'GET', path: '/vendors/:vendorId/onboard', run: (p, _f, r) => routes.onboard(String(p.vendorId), r) },
     { method: 'GET', path: '/vendors/:vendorId/refresh', run: (p, _f, r) => routes.refresh(String(p.vendorId), r) },
     { method: 'GET', path: '/vendors/:vendorId/return', run: (p, _f, r) => routes.vendorReturn(String(p.vendorId), r) },
+    {
+      method: 'POST',
+      path: '/vendors/:vendorId/account-session',
+      run: (p, _f, r) => routes.accountSession(String(p.vendorId), r),
+    },
     { method: 'GET', path: '/shop', run: () => routes.shop() },
     { method: 'POST', path: '/orders', run: (_p, form) => routes.buy(form) },
     { method: 'GET', path: '/orders/:orderId', run: (p) => routes.order(String(p.orderId)) },

@@ -2,11 +2,13 @@
  * Wires the example marketplace: Stripe (real test mode with a key, the offline sandbox without one) and
  * storage (PGlite in a local folder by default, PostgreSQL when DATABASE_URL is set).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import Stripe from 'stripe';
 import { type Logger, Marketplace, percentage } from 'stripe-marketplace';
 import { postgresStorage, type PostgresStorage } from 'stripe-marketplace/postgres';
 import { createSandbox, type StripeSandbox } from 'stripe-marketplace/testing';
+import type { PGlite } from '@electric-sql/pglite';
+import { deferredStorage, openPglite } from './pglite.js';
 
 export interface ExampleOptions {
   /** Where PGlite keeps its files when DATABASE_URL is not set. */
@@ -23,7 +25,10 @@ export interface ExampleOptions {
 
 export interface Example {
   market: Marketplace;
+  /** Usable at once: with PGlite, its calls wait until the database is open (see `ready`). */
   storage: PostgresStorage;
+  /** Settles when storage is open and migrated; rejects when it cannot be (the server cannot serve then). */
+  ready: Promise<StorageReady>;
   /** Present when running offline. */
   sandbox: StripeSandbox | undefined;
   checkoutMode: 'hosted' | 'embedded';
@@ -41,34 +46,83 @@ export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
-async function openStorage(
-  env: NodeJS.ProcessEnv,
-  dataDir: string,
-): Promise<{ storage: PostgresStorage; close(): Promise<void> }> {
+interface OpenedStorage {
+  storage: PostgresStorage;
+  /** Settles once the database is open and migrated (PGlite opens in the background); rejects if it cannot be. */
+  ready: Promise<StorageReady>;
+  /** Starts opening the database now, if it is not open or opening yet. */
+  open(): void;
+  close(): Promise<void>;
+}
+
+/** How storage came up: for the start-up line. */
+export interface StorageReady {
+  /** Milliseconds from the call to an open, migrated database. */
+  ms: number;
+  /** `postgres`, or for PGlite how its folder was set up (`existing`, `template`, `new template`). */
+  origin: string;
+}
+
+async function openStorage(env: NodeJS.ProcessEnv, dataDir: string): Promise<OpenedStorage> {
+  const started = performance.now();
   if (env.DATABASE_URL) {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 5 });
     const storage = postgresStorage({ client: pool });
     await storage.migrate();
-    return { storage, close: () => pool.end() };
+    return {
+      storage,
+      ready: Promise.resolve({ ms: performance.now() - started, origin: 'postgres' }),
+      open() {},
+      close: () => pool.end(),
+    };
   }
-  mkdirSync(dataDir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = new PGlite(dataDir);
-  const storage = postgresStorage({ client: db });
-  await storage.migrate();
-  return { storage, close: () => db.close() };
+  // PGlite opens once the server listens (or at the first storage call, whichever comes first): its WebAssembly
+  // start-up holds the event loop, so it must not delay the listening socket. Requests meanwhile wait on it.
+  let opening: Promise<{ db: PGlite; storage: PostgresStorage }> | undefined;
+  let settle: { resolve(ready: StorageReady): void; reject(error: unknown): void } | undefined;
+  const ready = new Promise<StorageReady>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Reported by whoever awaits `ready`, and by every storage call: not an unhandled rejection meanwhile.
+  ready.catch(() => {});
+  const open = () => {
+    opening ??= (async () => {
+      const started = performance.now();
+      const { db, origin } = await openPglite(dataDir);
+      const storage = postgresStorage({ client: db });
+      try {
+        await storage.migrate();
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
+      settle?.resolve({ ms: performance.now() - started, origin });
+      return { db, storage };
+    })();
+    opening.catch((error: unknown) => settle?.reject(error));
+    return opening;
+  };
+  return {
+    storage: deferredStorage(async () => (await open()).storage),
+    ready,
+    open: () => void open().catch(() => {}),
+    async close() {
+      const opened = await opening?.catch(() => null);
+      await opened?.db.close();
+    },
+  };
 }
 
 export async function createExample(options: ExampleOptions): Promise<Example> {
   const env = options.env ?? process.env;
-  const { storage, close: closeStorage } = await openStorage(env, options.dataDir);
   const secretKey = env.STRIPE_SECRET_KEY;
+  if (secretKey && !options.sandbox && (!env.STRIPE_PUBLISHABLE_KEY || !env.STRIPE_WEBHOOK_SECRET)) {
+    throw new Error('With STRIPE_SECRET_KEY, also set STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (see .env.example)');
+  }
+  const { storage, ready, open: openNow, close: closeStorage } = await openStorage(env, options.dataDir);
 
   if (secretKey && !options.sandbox) {
-    if (!env.STRIPE_PUBLISHABLE_KEY || !env.STRIPE_WEBHOOK_SECRET) {
-      throw new Error('With STRIPE_SECRET_KEY, also set STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (see .env.example)');
-    }
     const stripe = new Stripe(secretKey);
     options.watchStripe?.(stripe);
     const market = new Marketplace({
@@ -85,11 +139,12 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
     return {
       market,
       storage,
+      ready,
       sandbox: undefined,
       checkoutMode: 'embedded',
       publishableKey: env.STRIPE_PUBLISHABLE_KEY,
       stripeLabel: 'Stripe test mode',
-      serverStarted() {},
+      serverStarted: openNow,
       close: closeStorage,
     };
   }
@@ -110,11 +165,13 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
   return {
     market,
     storage,
+    ready,
     sandbox,
     checkoutMode: 'hosted',
     publishableKey: undefined,
     stripeLabel: 'offline sandbox (no key set)',
     serverStarted(baseUrl) {
+      openNow();
       if (!ownSandbox) return; // the caller registered the endpoints
       const url = `${baseUrl}/webhooks/stripe`;
       sandbox.addWebhookEndpoint({ url, secret: SANDBOX_SECRETS.platform });

@@ -130,6 +130,13 @@ export function shopPage(products: Product[]): string {
 }
 
 /** The Payment Element page, used with real Stripe keys (Stripe.js cannot load offline). */
+/**
+ * Checkout with real keys: the Express Checkout Element shows Apple Pay and Google Pay buttons where the browser and the
+ * domain allow them (https://docs.stripe.com/elements/express-checkout-element), above the Payment Element for cards
+ * and the other methods (https://docs.stripe.com/payments/payment-element). Both confirm the same PaymentIntent. Wallets
+ * appear only on a domain registered for the account that is the merchant of record: here the platform (destination
+ * charges), see `PAYMENT_DOMAIN` in the README.
+ */
 export function paymentElementPage(options: {
   publishableKey: string;
   clientSecret: string;
@@ -139,18 +146,51 @@ export function paymentElementPage(options: {
   const returnUrl = `${options.baseUrl}/orders/${encodeURIComponent(options.orderId)}`;
   return layout(
     'Pay',
-    `<form id="payment-form"><div id="payment-element"></div><p><button id="pay">Pay</button></p><p id="error" role="alert"></p></form>
+    `<div id="express-checkout-element"></div>
+<form id="payment-form"><div id="payment-element"></div><p><button id="pay">Pay</button></p><p id="error" role="alert"></p></form>
 <script>
 const stripe = Stripe(${JSON.stringify(options.publishableKey)});
 const elements = stripe.elements({ clientSecret: ${JSON.stringify(options.clientSecret)} });
+const confirmParams = { return_url: ${JSON.stringify(returnUrl)} };
+const showError = (error) => { if (error) document.getElementById('error').textContent = error.message; };
+const wallets = elements.create('expressCheckout', { paymentMethods: { applePay: 'auto', googlePay: 'auto' } });
+wallets.on('confirm', async () => showError((await stripe.confirmPayment({ elements, confirmParams })).error));
+wallets.mount('#express-checkout-element');
 elements.create('payment').mount('#payment-element');
 document.getElementById('payment-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const { error } = await stripe.confirmPayment({ elements, confirmParams: { return_url: ${JSON.stringify(returnUrl)} } });
-  if (error) document.getElementById('error').textContent = error.message;
+  showError((await stripe.confirmPayment({ elements, confirmParams })).error);
 });
 </script>`,
     { head: '<script src="https://js.stripe.com/v3/"></script>' },
+  );
+}
+
+/**
+ * Embedded onboarding with real keys: Connect.js (https://docs.stripe.com/connect/get-started-connect-embedded-components)
+ * shows Stripe's onboarding form inside this page. It asks `sessionUrl` for an Account Session's client secret whenever it
+ * needs one (each is single-use), and on exit sends the driver to `returnUrl`, which asks Stripe how far they got.
+ */
+export function embeddedOnboardingPage(options: { publishableKey: string; sessionUrl: string; returnUrl: string }): string {
+  return layout(
+    'Onboard with Stripe',
+    `<div id="onboarding"></div><p id="error" role="alert"></p>
+<script>
+window.addEventListener('load', () => {
+  const connect = window.StripeConnect.init({
+    publishableKey: ${JSON.stringify(options.publishableKey)},
+    fetchClientSecret: async () => {
+      const response = await fetch(${JSON.stringify(options.sessionUrl)}, { method: 'POST', credentials: 'same-origin' });
+      if (!response.ok) throw new Error('could not start onboarding (' + response.status + ')');
+      return (await response.json()).clientSecret;
+    },
+  });
+  const onboarding = connect.create('account-onboarding');
+  onboarding.setOnExit(() => { window.location.href = ${JSON.stringify(options.returnUrl)}; });
+  document.getElementById('onboarding').append(onboarding);
+});
+</script>`,
+    { head: '<script src="https://connect-js.stripe.com/v1.0/connect.js"></script>' },
   );
 }
 

@@ -148,7 +148,66 @@ describe('the example with real Stripe keys', () => {
       expect(html).toContain('Stripe("pk_test_example")');
       expect(html).toContain(`clientSecret: ${JSON.stringify(intent.client_secret)}`);
       expect(html).toContain('return_url: "http://localhost:3000/orders/order_pe-000001"');
+      // Apple Pay and Google Pay through the Express Checkout Element, on the same PaymentIntent
+      // (https://docs.stripe.com/elements/express-checkout-element).
+      expect(html).toContain("elements.create('expressCheckout'");
+      expect(html).toContain("wallets.on('confirm'");
       expect(order).toMatchObject({ mode: 'embedded', applicationFeeAmount: 240, vendorAmount: 1760 });
+    } finally {
+      await example.close();
+      await sandbox.close();
+      data.remove();
+    }
+  });
+
+  it('onboards drivers inside its own page with Connect.js, from an Account Session made per request', async () => {
+    // https://docs.stripe.com/connect/get-started-connect-embedded-components: Connect.js loads from
+    // connect-js.stripe.com and asks the platform's server for an Account Session's client secret when it needs one.
+    const sandbox = await startSandbox({ webhooks: { autoDeliver: false } });
+    const data = tempDataDir();
+    const example = await createExample({ dataDir: data.dir, sandbox, env: {} });
+    try {
+      const table = pages({
+        market: example.market,
+        baseUrl: () => 'http://localhost:3000',
+        checkoutMode: 'embedded',
+        publishableKey: 'pk_test_example',
+        onboarding: 'embedded',
+        stripeLabel: 'Stripe test mode',
+      });
+      const page = (method: string, path: string) => table.find((p) => p.method === method && p.path === path)!;
+      const signup = await page('POST', '/vendors').run({}, { name: 'Ada', email: 'ada@example.com' }, {});
+      expect(signup.status).toBe(303);
+      const location = 'redirect' in signup ? signup.redirect : '';
+      const vendorId = /\/vendors\/([^/]+)\/onboard$/.exec(location)?.[1];
+      expect(vendorId).toBeDefined();
+      const cookie = signup.cookie?.split(';')[0];
+      const vendor = await example.market.getVendor(vendorId!);
+      expect(vendor?.status).toBe('onboarding');
+
+      const onboarding = await page('GET', '/vendors/:vendorId/onboard').run({ vendorId: vendorId! }, {}, { cookie });
+      expect(onboarding.status).toBe(200);
+      const html = 'html' in onboarding ? onboarding.html : '';
+      expect(html).toContain('<script src="https://connect-js.stripe.com/v1.0/connect.js"></script>');
+      expect(html).toContain("connect.create('account-onboarding')");
+      expect(html).toContain(`"http://localhost:3000/vendors/${vendorId}/account-session"`);
+      expect(html).not.toContain('accs_secret'); // the secret is fetched when needed, never put in the page
+      // Reloading the page makes no new account and no Account Link: only the account was needed.
+      const links = vi.spyOn(example.market, 'onboardVendor');
+      await page('GET', '/vendors/:vendorId/onboard').run({ vendorId: vendorId! }, {}, { cookie });
+      expect(links).not.toHaveBeenCalled();
+
+      const session = page('POST', '/vendors/:vendorId/account-session');
+      const first = await session.run({ vendorId: vendorId! }, {}, { cookie });
+      const second = await session.run({ vendorId: vendorId! }, {}, { cookie });
+      const secretOf = (reply: typeof first) => ('json' in reply ? (reply.json as { clientSecret: string }).clientSecret : '');
+      expect(first.status).toBe(200);
+      expect(secretOf(first)).toMatch(/^accs_secret__/);
+      expect(secretOf(second)).not.toBe(secretOf(first));
+      // Another browser (no session cookie for this driver) gets no secret.
+      const stranger = await session.run({ vendorId: vendorId! }, {}, {});
+      expect(stranger.status).toBe(403);
+      expect('json' in stranger).toBe(false);
     } finally {
       await example.close();
       await sandbox.close();

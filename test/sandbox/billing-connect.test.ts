@@ -68,6 +68,66 @@ describe('account sessions', () => {
   });
 });
 
+describe('account session features', () => {
+  // https://docs.stripe.com/api/account_sessions/create: each component has its own features;
+  // disable_stripe_user_authentication "can only be true for accounts where controller.requirement_collection is
+  // application" and defaults to the opposite of external_account_collection;
+  // https://docs.stripe.com/changelog/dahlia/2026-03-25/relaxed_external_account_collection_account_session: with
+  // Stripe collecting requirements, external_account_collection may be false while Stripe user authentication stays on.
+  it('refuses a feature the component does not have', async () => {
+    const { sandbox, stripe } = setup();
+    const vendor = await readyAccount(sandbox, stripe);
+    const error = await stripeError(
+      stripe.accountSessions.create({
+        account: vendor,
+        components: { payouts: { enabled: true, features: { refund_management: true } as never } },
+      }),
+    );
+    expect(error).toMatchObject({ code: 'parameter_unknown', param: 'components[payouts][features][refund_management]' });
+    const ok = await stripe.accountSessions.create({
+      account: vendor,
+      components: { payments: { enabled: true, features: { refund_management: true, smart_disputes_management: true } } },
+    });
+    expect(ok.components.payments.features).toMatchObject({ refund_management: true });
+  });
+
+  it('allows turning Stripe user authentication off only where the platform collects requirements', async () => {
+    const { sandbox, stripe } = setup();
+    const express = await readyAccount(sandbox, stripe);
+    const off = { account_onboarding: { enabled: true, features: { disable_stripe_user_authentication: true } } };
+    const refused = await stripeError(stripe.accountSessions.create({ account: express, components: off }));
+    expect(refused).toMatchObject({
+      statusCode: 400,
+      param: 'components[account_onboarding][features][disable_stripe_user_authentication]',
+    });
+    // external_account_collection: false alone turns authentication off by default: refused too ...
+    const noExternal = { account_onboarding: { enabled: true, features: { external_account_collection: false } } };
+    expect(await stripeError(stripe.accountSessions.create({ account: express, components: noExternal }))).toMatchObject({
+      statusCode: 400,
+    });
+    // ... but allowed with authentication explicitly kept on.
+    const kept = await stripe.accountSessions.create({
+      account: express,
+      components: {
+        account_onboarding: {
+          enabled: true,
+          features: { external_account_collection: false, disable_stripe_user_authentication: false },
+        },
+      },
+    });
+    expect(kept.client_secret).toMatch(/^accs_secret__/);
+
+    const custom = await stripe.accounts.create({
+      type: 'custom',
+      country: 'GB',
+      capabilities: { transfers: { requested: true } },
+    });
+    expect(custom.controller?.requirement_collection).toBe('application');
+    const allowed = await stripe.accountSessions.create({ account: custom.id, components: off });
+    expect(allowed.components.account_onboarding.features).toMatchObject({ disable_stripe_user_authentication: true });
+  });
+});
+
 describe('billing portal sessions', () => {
   // https://docs.stripe.com/api/customer_portal/sessions/create
   it('returns a URL the sandbox serves, where the customer cancels at period end', async () => {
