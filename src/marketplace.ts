@@ -30,6 +30,16 @@ import {
   type HostedCheckoutInput,
   type HostedCheckoutResult,
 } from './flows/checkout.js';
+import {
+  createCartCheckout,
+  isCartInput,
+  type CartCheckoutInput,
+  type CartCheckoutResult,
+  type EmbeddedCartCheckoutInput,
+  type EmbeddedCartCheckoutResult,
+  type HostedCartCheckoutInput,
+  type HostedCartCheckoutResult,
+} from './flows/cart.js';
 import { lazy, parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
@@ -331,7 +341,15 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   createCheckout(input: EmbeddedCheckoutInput): Promise<EmbeddedCheckoutResult>;
   createCheckout(input: HostedCheckoutInput): Promise<HostedCheckoutResult>;
   createCheckout(input: CheckoutInput): Promise<CheckoutResult>;
-  createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
+  /**
+   * A cart with items from several vendors (`items`): one PaymentIntent or Checkout Session on the platform
+   * with `transfer_group` set to the order, priced per item; one transfer per vendor after the payment.
+   */
+  createCheckout(input: EmbeddedCartCheckoutInput): Promise<EmbeddedCartCheckoutResult>;
+  createCheckout(input: HostedCartCheckoutInput): Promise<HostedCartCheckoutResult>;
+  createCheckout(input: CartCheckoutInput): Promise<CartCheckoutResult>;
+  createCheckout(input: CheckoutInput | CartCheckoutInput): Promise<CheckoutResult | CartCheckoutResult> {
+    if (isCartInput(input)) return createCartCheckout(this.ctx, input);
     return createCheckout(this.ctx, input);
   }
 
