@@ -54,6 +54,8 @@ export type {
   HostedCartCheckoutResult,
 } from './flows/cart.js';
 export { splitByWeights } from './core/money/split.js';
+export type { TransferSummary } from './services/transfers.js';
+export { transferIdempotencyKey, TRANSFER_CLAIM_MS } from './core/transfers.js';
 export type { CommissionItem } from './core/money/commission.js';
 export { ORDER_TRANSITIONS, canTransition, statusesBefore } from './core/transitions.js';
 export { memoryStorage } from './storage/memory.js';

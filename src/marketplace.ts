@@ -3,11 +3,12 @@ import * as z from 'zod/mini';
 import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
-import type { OrderRecord, VendorRecord, VendorStatus } from './core/records.js';
+import type { OrderRecord, TransferRecord, VendorRecord, VendorStatus } from './core/records.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
 import { callStorage } from './services/records.js';
+import { settleTransfers, transfersOfOrder, type TransferSummary } from './services/transfers.js';
 import { KeyedLock } from './util/keyed-lock.js';
 import {
   completeOnboarding,
@@ -145,6 +146,8 @@ const listVendorsSchema = lazy(() =>
     limit: limitSchema(),
   }),
 );
+
+const settleTransfersSchema = lazy(() => z.strictObject({ limit: limitSchema() }));
 
 const listOrdersSchema = lazy(() => z.strictObject({ vendorId: z.optional(idSchema()), limit: limitSchema() }));
 
@@ -375,6 +378,24 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
     const data = parseWith(listOrdersSchema(), options, 'listOrders');
     return listOrders(this.ctx, data);
+  }
+
+  // ---- cart transfers ----------------------------------------------------------------------------
+
+  /**
+   * Sends every cart transfer that is due (a failed attempt past its backoff, or one a stopped process left
+   * behind), and releases the held transfers of vendors whose accounts can receive transfers now. Run it from
+   * a cron job or next to the inbox worker; each transfer is created once, whoever runs it.
+   */
+  async settleTransfers(options: { limit?: number } = {}): Promise<TransferSummary> {
+    const data = parseWith(settleTransfersSchema(), options, 'settleTransfers');
+    return settleTransfers(this.ctx, data);
+  }
+
+  /** The stored transfers of an order (a cart's, one per vendor), newest first. */
+  async listTransfers(orderId: string): Promise<TransferRecord[]> {
+    const id = parseWith(idSchema(), orderId, 'listTransfers(orderId)');
+    return transfersOfOrder(this.ctx, id);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------
