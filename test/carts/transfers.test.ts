@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { describe, expect, it, vi } from 'vitest';
-import type { TransferRecord } from '../../src/core/records.js';
+import { envelope, type TransferRecord, VENDOR, type VendorRecord } from '../../src/core/records.js';
 import { TRANSFER_CLAIM_MS } from '../../src/index.js';
 import type { World } from '../world.js';
 import { completeHostedOnboarding } from '../world.js';
@@ -9,10 +9,10 @@ import { cartWorld, startOnboarding } from './helpers.js';
 // Separate charges and transfers: after the charge succeeds, one transfer per vendor with `source_transaction` set to
 // the charge (not the PaymentIntent) and the order's `transfer_group`
 // (https://docs.stripe.com/connect/separate-charges-and-transfers, "Create a transfer";
-// https://docs.stripe.com/api/transfers/create#create_transfer-source_transaction). A destination whose `transfers`
-// capability is not active is refused with `insufficient_capabilities_for_transfer`
-// (https://docs.stripe.com/connect/account-capabilities#transfers). Idempotency keys are kept for at least 24 hours
-// (https://docs.stripe.com/api/idempotent_requests).
+// https://docs.stripe.com/api/transfers/create#create_transfer-source_transaction). A destination without an active
+// `transfers` capability is refused; the code `insufficient_capabilities_for_transfer` is the sandbox's copy of Stripe's
+// answer (the docs do not list it). Idempotency keys are kept for at least 24 hours, and a request refused in
+// validation is not saved under its key (https://docs.stripe.com/api/idempotent_requests).
 
 const ITEMS = [
   { vendorId: 'ann', amount: 1500, description: 'Teapot' },
@@ -140,6 +140,27 @@ describe('cart transfers after the payment', () => {
     expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
     await expectSettled(w, 'cart_held');
     expect(w.sandbox.balances().find((b) => b.account === newbie.accountId)?.available).toBe(881);
+  });
+
+  it('Stripe refusing a destination the stored vendor calls ready holds the transfer; onboarding releases it', async () => {
+    const w = await cartWorld(['ann', 'bob']);
+    const newbie = await startOnboarding(w, 'cat');
+    await w.sandbox.flushWebhooks();
+    // The stored vendor is out of date: it says active, the account cannot receive transfers.
+    const stale = (await w.market.getVendor('ann')) as VendorRecord;
+    await w.market.storage.update(
+      'vendor',
+      'cat',
+      envelope(VENDOR, { ...stale, vendorId: 'cat', accountId: newbie.accountId }),
+      {},
+    );
+    await payCart(w, 'cart_stale');
+    await w.sandbox.flushWebhooks();
+    const held = (await w.market.listTransfers('cart_stale')).find((t) => t.vendorId === 'cat');
+    expect(held).toMatchObject({ status: 'held', lastError: expect.stringMatching(/needs to have at least one of the following capabilities/) });
+    await completeHostedOnboarding(w, newbie.url);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    await expectSettled(w, 'cart_stale');
   });
 
   it('a held transfer whose account.updated was missed is released by settleTransfers (the account is re-read)', async () => {
