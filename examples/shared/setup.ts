@@ -60,6 +60,20 @@ async function openStorage(
   return { storage, close: () => db.close() };
 }
 
+/**
+ * Cart transfers that failed, or that a stopped server left behind, are retried by `settleTransfers`: a real
+ * platform runs it from a cron job; the example runs it once a minute while it is up.
+ */
+function settleEveryMinute(market: Marketplace, logger: Logger | undefined): () => void {
+  const timer = setInterval(() => {
+    market.settleTransfers().catch((error: unknown) => {
+      logger?.error?.('settleTransfers failed', { error: error instanceof Error ? error.message : String(error) });
+    });
+  }, 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export async function createExample(options: ExampleOptions): Promise<Example> {
   const env = options.env ?? process.env;
   const { storage, close: closeStorage } = await openStorage(env, options.dataDir);
@@ -82,6 +96,7 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
       },
       livemode: secretKey.startsWith('sk_live_') || secretKey.startsWith('rk_live_'),
     });
+    const stopSettling = settleEveryMinute(market, options.logger);
     return {
       market,
       storage,
@@ -90,7 +105,10 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
       publishableKey: env.STRIPE_PUBLISHABLE_KEY,
       stripeLabel: 'Stripe test mode',
       serverStarted() {},
-      close: closeStorage,
+      async close() {
+        stopSettling();
+        await closeStorage();
+      },
     };
   }
 
@@ -107,6 +125,7 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
     webhookSecrets: SANDBOX_SECRETS,
     livemode: false,
   });
+  const stopSettling = settleEveryMinute(market, options.logger);
   return {
     market,
     storage,
@@ -121,6 +140,7 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
       sandbox.addWebhookEndpoint({ url, secret: SANDBOX_SECRETS.connect, connect: true });
     },
     async close() {
+      stopSettling();
       if (ownSandbox) await sandbox.close();
       await closeStorage();
     },
