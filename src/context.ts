@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { CommissionPolicy } from './core/money/commission.js';
+import type { DisputePolicy } from './core/money/dispute.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { stripeError } from './errors.js';
 import type { KeyedLock } from './util/keyed-lock.js';
@@ -20,6 +21,8 @@ export interface Context {
   readonly stripe: Stripe;
   readonly storage: MarketplaceStorage;
   readonly commission: CommissionPolicy;
+  /** Who bears a dispute: what to take back from each vendor when it opens (`disputePolicy` option). */
+  readonly disputePolicy: DisputePolicy;
   readonly logger: Logger;
   readonly oauthClientId: string | undefined;
   readonly oauthStateTtlMs: number;

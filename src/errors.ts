@@ -36,7 +36,9 @@ export type MarketplaceErrorCode =
   /** The storage adapter failed; its error is `cause`. */
   | 'STORAGE_ERROR'
   /** A webhook handler (yours or a built-in one) threw; the thrown value is `cause`. */
-  | 'WEBHOOK_HANDLER_FAILED';
+  | 'WEBHOOK_HANDLER_FAILED'
+  /** The dispute policy threw, or answered other than integer amounts within each vendor's transfer and the disputed amount. */
+  | 'INVALID_DISPUTE_POLICY';
 
 export interface MarketplaceErrorOptions {
   cause?: unknown;

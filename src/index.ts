@@ -67,7 +67,18 @@ export type { VerifyResult, WebhookEndpoint } from './webhooks/verify.js';
 export type { InboxSummary, InboxProgress, BackfillOptions, WorkOptions } from './webhooks/inbox.js';
 export { PROJECTED_EVENT_TYPES } from './webhooks/projectors/index.js';
 export type { MarketplaceEvents, ListOrdersOptions, ListVendorsOptions } from './marketplace.js';
+export type { ListPayoutsOptions } from './marketplace.js';
+export type { VendorBalance } from './flows/payouts.js';
 export { DISPUTE_STAGE, REFUND_TRANSITIONS, PAYOUT_TRANSITIONS } from './core/transitions.js';
+export { disputeMayMove } from './core/transitions.js';
+export {
+  platformBearsDisputes,
+  vendorBearsDisputes,
+  disputePolicyContext,
+  resolveDisputeRecoveries,
+  splitLargestRemainder,
+} from './core/money/dispute.js';
+export type { DisputePolicy, DisputePolicyContext, DisputeRecovery, DisputeVendorShare } from './core/money/dispute.js';
 export { VENDOR, ORDER, DISPUTE, REFUND, TRANSFER, PAYOUT, OAUTH_STATE, envelope } from './core/records.js';
 export type * from './core/records.js';
 export type {

@@ -3,7 +3,9 @@ import * as z from 'zod/mini';
 import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
-import type { OrderRecord, TransferRecord, VendorRecord, VendorStatus } from './core/records.js';
+import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.js';
+import type { OrderRecord, PayoutRecord, TransferRecord, VendorRecord, VendorStatus } from './core/records.js';
+import { listPayouts, type VendorBalance, vendorBalance } from './flows/payouts.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
@@ -71,6 +73,12 @@ export interface ListOrdersOptions {
   limit?: number;
 }
 
+export interface ListPayoutsOptions {
+  vendorId: string;
+  /** At most this many, newest first. Default 100. */
+  limit?: number;
+}
+
 /** One webhook signing secret (`whsec_...`), or several while a secret is being rolled. */
 export type WebhookSecret = string | readonly string[];
 
@@ -81,6 +89,12 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
   storage: S;
   /** Computes the platform's fee for each checkout, in minor units (for example `percentage(12)`). */
   commission: CommissionPolicy;
+  /**
+   * Who bears a dispute on a charge: `platformBearsDisputes()` (the default: no money moves between you and
+   * your vendors) or `vendorBearsDisputes()` (the vendor's transfer is reversed when the dispute opens and
+   * paid back when it is won), or your own function answering per vendor.
+   */
+  disputePolicy?: DisputePolicy;
   /**
    * Signing secrets of your webhook endpoints: `platform` for the account's own endpoint, `connect` for the
    * Connect endpoint (events from connected accounts). Either may be omitted.
@@ -151,6 +165,8 @@ const settleTransfersSchema = lazy(() => z.strictObject({ limit: limitSchema() }
 
 const listOrdersSchema = lazy(() => z.strictObject({ vendorId: z.optional(idSchema()), limit: limitSchema() }));
 
+const listPayoutsSchema = lazy(() => z.strictObject({ vendorId: idSchema(), limit: limitSchema() }));
+
 const optionsSchema = lazy(() =>
   z.strictObject({
     stripe: z.custom<Stripe>(
@@ -174,6 +190,11 @@ const optionsSchema = lazy(() =>
     commission: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
       message: 'a commission policy function, for example percentage(12)',
     }),
+    disputePolicy: z.optional(
+      z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
+        message: 'a dispute policy function, for example vendorBearsDisputes()',
+      }),
+    ),
     webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
     livemode: z.optional(z.boolean()),
     eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
@@ -261,6 +282,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       stripe: data.stripe,
       storage: data.storage,
       commission: data.commission as CommissionPolicy,
+      disputePolicy: (data.disputePolicy as DisputePolicy | undefined) ?? platformBearsDisputes(),
       logger: data.logger ?? {},
       oauthClientId: data.oauth?.clientId,
       oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,
@@ -344,10 +366,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   createCheckout(input: EmbeddedCheckoutInput): Promise<EmbeddedCheckoutResult>;
   createCheckout(input: HostedCheckoutInput): Promise<HostedCheckoutResult>;
   createCheckout(input: CheckoutInput): Promise<CheckoutResult>;
-  /**
-   * A cart with items from several vendors (`items`): one PaymentIntent or Checkout Session on the platform
-   * with `transfer_group` set to the order, priced per item; one transfer per vendor after the payment.
-   */
+  /** A cart (`items` from several vendors): one payment with `transfer_group`, one transfer per vendor after it. */
   createCheckout(input: EmbeddedCartCheckoutInput): Promise<EmbeddedCartCheckoutResult>;
   createCheckout(input: HostedCartCheckoutInput): Promise<HostedCartCheckoutResult>;
   createCheckout(input: CartCheckoutInput): Promise<CartCheckoutResult>;
@@ -380,13 +399,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
     return listOrders(this.ctx, data);
   }
 
-  // ---- cart transfers ----------------------------------------------------------------------------
-
-  /**
-   * Sends every cart transfer that is due (a failed attempt past its backoff, or one a stopped process left
-   * behind), and releases the held transfers of vendors whose accounts can receive transfers now. Run it from
-   * a cron job or next to the inbox worker; each transfer is created once, whoever runs it.
-   */
+  /** Sends the cart transfers that are due and releases held ones whose vendor is ready (a cron job or worker). */
   async settleTransfers(options: { limit?: number } = {}): Promise<TransferSummary> {
     const data = parseWith(settleTransfersSchema(), options, 'settleTransfers');
     return settleTransfers(this.ctx, data);
@@ -396,6 +409,21 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   async listTransfers(orderId: string): Promise<TransferRecord[]> {
     const id = parseWith(idSchema(), orderId, 'listTransfers(orderId)');
     return transfersOfOrder(this.ctx, id);
+  }
+
+  /**
+   * The vendor's available and pending balance per currency, read from Stripe now (`balance.retrieve` on its
+   * connected account). `VENDOR_NOT_FOUND` when the vendor is not stored.
+   */
+  async vendorBalance(vendorId: string): Promise<VendorBalance> {
+    const id = parseWith(idSchema(), vendorId, 'vendorBalance(vendorId)');
+    return vendorBalance(this.ctx, id);
+  }
+
+  /** The vendor's payouts as stored from `payout.*` events, newest first (default at most 100). */
+  async listPayouts(options: ListPayoutsOptions): Promise<PayoutRecord[]> {
+    const data = parseWith(listPayoutsSchema(), options, 'listPayouts');
+    return listPayouts(this.ctx, data);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

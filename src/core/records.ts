@@ -53,8 +53,25 @@ export interface VendorRecord extends VendorState {
   readonly accountId: string;
   /** How the account was connected. */
   readonly connection: 'account_link' | 'oauth';
+  /**
+   * The vendor's latest failed payout, from `payout.failed`; cleared when a payout created after it is paid.
+   * Null (or absent, on records stored before) when there is none.
+   */
+  readonly payoutFailed?: VendorPayoutFailure | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/** A failed payout, as shown on its vendor. */
+export interface VendorPayoutFailure {
+  readonly payoutId: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** Stripe's `failure_code` (for example `account_closed`, `no_account`). */
+  readonly failureCode: string | null;
+  readonly failureMessage: string | null;
+  /** When Stripe created the payout (ms since the epoch). */
+  readonly payoutCreatedAt: number;
 }
 
 /**
@@ -164,8 +181,41 @@ export interface DisputeRecord {
   readonly fundsWithdrawn: boolean;
   /** True once `charge.dispute.funds_reinstated` was seen. */
   readonly fundsReinstated: boolean;
+  /**
+   * The dispute policy's money moves, one per vendor it takes something back from: decided once, when the
+   * dispute is first seen as a chargeback; null (or absent, on records stored before) until then, and for
+   * inquiries that never become one. An empty list: the policy moves nothing.
+   */
+  readonly moves?: readonly DisputeVendorMove[] | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/**
+ * Where one money move of a dispute stands: `pending` (made when its time comes: a reversal while the
+ * dispute is an open or lost chargeback, a repayment once it is won), `done` (Stripe made it: `stripeId`),
+ * `skipped` (not needed: a reversal when the dispute was won before it was made, a repayment when lost).
+ */
+export type DisputeMoveStatus = 'pending' | 'done' | 'skipped';
+
+export interface DisputeMoveStep {
+  readonly status: DisputeMoveStatus;
+  /** The reversal (`trr_...`) or the repayment transfer (`tr_...`), once done. */
+  readonly stripeId: string | null;
+  /** When it was recorded as done or skipped (ms since the epoch). */
+  readonly at: number | null;
+}
+
+/** What a dispute takes back from one vendor, and gives back if it is won. */
+export interface DisputeVendorMove {
+  readonly vendorId: string;
+  readonly accountId: string;
+  /** Minor units, in the dispute's currency: reversed from the vendor's transfer, repaid in full if won. */
+  readonly amount: number;
+  /** The reversal of the vendor's transfer, with idempotency key `dispute:<disputeId>:reversal:<vendorId>`. */
+  readonly reversal: DisputeMoveStep;
+  /** The new transfer paying it back, with idempotency key `dispute:<disputeId>:repay:<vendorId>`. */
+  readonly repayment: DisputeMoveStep;
 }
 
 /** A refund's status, as Stripe reports it. */
@@ -225,7 +275,10 @@ export interface TransferRecord {
 /** A payout's status, as Stripe reports it. */
 export type PayoutStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
 
-/** A payout of a vendor's connected account, from Connect `payout.*` events. */
+/**
+ * A payout of a vendor's connected account, from Connect `payout.*` events. `createdAt` is when Stripe
+ * created the payout (its `created`, in ms), so listing newest first follows Stripe's order.
+ */
 export interface PayoutRecord {
   readonly payoutId: string;
   readonly vendorId: string;
@@ -233,6 +286,7 @@ export interface PayoutRecord {
   readonly amount: number;
   readonly currency: string;
   readonly status: PayoutStatus;
+  /** When the payout is expected in the bank (Stripe's `arrival_date`, in ms since the epoch). */
   readonly arrivalDate: number | null;
   readonly failureCode: string | null;
   readonly failureMessage: string | null;

@@ -31,23 +31,34 @@ export function statusesBefore(to: OrderStatus): OrderStatus[] {
 }
 
 /**
- * How far a dispute has gone. A dispute's stored status only moves to a later stage, so a late
- * `charge.dispute.created` cannot reopen a closed dispute. Within a stage Stripe's latest word wins.
+ * How far a dispute has gone, and the one rule for its stored status (used by `decideDispute`):
+ * an inquiry (`warning_needs_response` 0, `warning_under_review` 1) can escalate to a chargeback
+ * (`needs_response` 2, `under_review` 3), and every dispute ends in one final status (4: `won`, `lost`,
+ * `warning_closed`, `prevented`). Statuses are Stripe's (https://docs.stripe.com/api/disputes/object).
  */
 export const DISPUTE_STAGE: Readonly<Record<DisputeStatus, number>> = Object.freeze({
   warning_needs_response: 0,
-  needs_response: 0,
   warning_under_review: 1,
-  under_review: 1,
-  warning_closed: 2,
-  won: 2,
-  lost: 2,
-  prevented: 2,
+  needs_response: 2,
+  under_review: 3,
+  warning_closed: 4,
+  won: 4,
+  lost: 4,
+  prevented: 4,
 });
 
-/** True when a dispute in `from` may be recorded as `to`. */
+/** The stage of a final dispute status: a dispute there never changes status again. */
+export const DISPUTE_FINAL_STAGE = 4;
+
+/**
+ * True when a dispute stored as `from` may be recorded as `to`: the same status (Stripe's latest word on
+ * its amount and reason), or a later stage while it is still open. A late `charge.dispute.created` never
+ * reopens a closed dispute, a `won` never becomes `lost` (nor the other way), and a chargeback never goes
+ * back to an inquiry.
+ */
 export function disputeMayMove(from: DisputeStatus, to: DisputeStatus): boolean {
-  return DISPUTE_STAGE[to] >= DISPUTE_STAGE[from] && !(DISPUTE_STAGE[from] === 2 && from !== to);
+  if (from === to) return true;
+  return DISPUTE_STAGE[from] < DISPUTE_FINAL_STAGE && DISPUTE_STAGE[to] > DISPUTE_STAGE[from];
 }
 
 /**

@@ -136,6 +136,8 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
     ...(event.account ? { account: event.account } : {}),
     ...(records.vendor ? { vendor: records.vendor } : {}),
     ...(records.order ? { order: records.order } : {}),
+    ...(records.dispute ? { dispute: records.dispute } : {}),
+    ...(records.payout ? { payout: records.payout } : {}),
   });
   for (const handler of handlers) {
     try {

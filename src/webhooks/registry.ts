@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { MarketplaceError } from '../errors.js';
-import type { OrderRecord, VendorRecord } from '../core/records.js';
+import type { DisputeRecord, OrderRecord, PayoutRecord, VendorRecord } from '../core/records.js';
 import type { MarketplaceStorage } from '../storage/types.js';
 
 /** Every event type the installed `stripe` package knows (`'payment_intent.succeeded'`, ...). */
@@ -43,6 +43,10 @@ export interface WebhookContext<S extends MarketplaceStorage = MarketplaceStorag
   readonly vendor?: VendorRecord;
   /** The order the event is about: by PaymentIntent or Checkout Session id. */
   readonly order?: OrderRecord;
+  /** For `charge.dispute.*`: the dispute record as stored after the event (status, money moves). */
+  readonly dispute?: DisputeRecord;
+  /** For `payout.*`: the payout record as stored after the event. */
+  readonly payout?: PayoutRecord;
 }
 
 /** A handler for events of type `T`. Its return value is ignored; throwing makes the delivery fail with 500. */

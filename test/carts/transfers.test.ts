@@ -157,7 +157,10 @@ describe('cart transfers after the payment', () => {
     await payCart(w, 'cart_stale');
     await w.sandbox.flushWebhooks();
     const held = (await w.market.listTransfers('cart_stale')).find((t) => t.vendorId === 'cat');
-    expect(held).toMatchObject({ status: 'held', lastError: expect.stringMatching(/needs to have at least one of the following capabilities/) });
+    expect(held).toMatchObject({
+      status: 'held',
+      lastError: expect.stringMatching(/needs to have at least one of the following capabilities/),
+    });
     await completeHostedOnboarding(w, newbie.url);
     expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
     await expectSettled(w, 'cart_stale');

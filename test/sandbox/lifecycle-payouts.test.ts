@@ -93,11 +93,30 @@ describe('payouts', () => {
       },
     );
     expect(back).toMatchObject({ amount: 2000, type: 'payout_failure' });
-    // The returned funds go out again with the day's automatic payout, which fails the same way a day later.
-    expect(payoutEvents(sandbox.events()).slice(0, 2)).toEqual([
+    // The bank account is errored: no scheduled payout goes to it again, the funds stay in the balance
+    // (https://docs.stripe.com/api/external_account_bank_accounts/object#account_bank_account_object-status).
+    const [bank] = (await stripe.accounts.listExternalAccounts(vendor)).data as Stripe.BankAccount[];
+    expect(bank?.status).toBe('errored');
+    sandbox.advanceTime(2 * DAY_MS);
+    expect(payoutEvents(sandbox.events())).toEqual([
       ['payout.created', vendor, false],
       ['payout.failed', vendor, false],
     ]);
+    expect(balanceOf(sandbox, vendor, 'usd')).toBe(2000);
+    // A new bank account resumes the schedule.
+    await stripe.accounts.createExternalAccount(vendor, {
+      external_account: {
+        object: 'bank_account',
+        country: 'US',
+        currency: 'usd',
+        account_number: '000123456789',
+        routing_number: '110000000',
+      },
+      default_for_currency: true,
+    } as Stripe.AccountCreateExternalAccountParams);
+    sandbox.advanceTime(DAY_MS);
+    expect(payoutEvents(sandbox.events()).at(-1)).toEqual(['payout.created', vendor, true]);
+    expect(balanceOf(sandbox, vendor, 'usd')).toBe(0);
   });
 
   it('delivers payout and balance events to the Connect endpoint only, with the account', async () => {
@@ -117,6 +136,27 @@ describe('payouts', () => {
       { endpoint: 'connect', type: 'payout.created', account: vendor },
       { endpoint: 'connect', type: 'payout.paid', account: vendor },
     ]);
+  });
+
+  it('failPayout fails a paid payout as the bank would: funds back, bank account errored, payout.failed from paid', async () => {
+    const { sandbox, stripe, vendor } = await vendorWithBank('000123456789');
+    const payout = await stripe.payouts.create({ amount: 2000, currency: 'usd' }, { stripeAccount: vendor });
+    sandbox.advanceTime(DAY_MS);
+    expect((await stripe.payouts.retrieve(payout.id, {}, { stripeAccount: vendor })).status).toBe('paid');
+    expect(balanceOf(sandbox, vendor, 'usd')).toBe(0);
+    const failed = sandbox.failPayout(payout.id, 'no_account');
+    expect(failed).toMatchObject({ status: 'failed', failure_code: 'no_account' });
+    expect(failed.failure_message).toMatch(/No bank account could be located/);
+    expect(balanceOf(sandbox, vendor, 'usd')).toBe(2000);
+    const event = sandbox.events().at(-1) as Stripe.Event;
+    expect(event).toMatchObject({ type: 'payout.failed', account: vendor, data: { previous_attributes: { status: 'paid' } } });
+    const [bank] = (await stripe.accounts.listExternalAccounts(vendor)).data as Stripe.BankAccount[];
+    expect(bank?.status).toBe('errored');
+    sandbox.advanceTime(DAY_MS);
+    expect(payoutEvents(sandbox.events()).filter(([type]) => type === 'payout.created')).toHaveLength(1);
+    expect(() => sandbox.failPayout(payout.id)).toThrow(/only a pending, in-transit or paid payout/);
+    expect(() => sandbox.failPayout(payout.id, 'sunspots')).toThrow(TypeError);
+    expect(() => sandbox.failPayout('po_missing')).toThrow();
   });
 
   it('fails with account_closed for 000111111113', async () => {

@@ -1,6 +1,16 @@
 import type Stripe from 'stripe';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Marketplace, MarketplaceError, OrderRecord, VendorRecord, WebhookEvent, WebhookResult } from '../../src/index.js';
+import type {
+  DisputeRecord,
+  Marketplace,
+  MarketplaceError,
+  OrderRecord,
+  PayoutRecord,
+  VendorBalance,
+  VendorRecord,
+  WebhookEvent,
+  WebhookResult,
+} from '../../src/index.js';
 
 declare const market: Marketplace;
 
@@ -21,6 +31,18 @@ describe('webhook handler types', () => {
     market.on('account.updated', (event) => {
       expectTypeOf(event.data.object).toEqualTypeOf<Stripe.Account>();
     });
+  });
+
+  it('gives dispute and payout handlers their records, and types the balance and payout list', () => {
+    market.on('charge.dispute.closed', (_event, ctx) => {
+      expectTypeOf(ctx.dispute).toEqualTypeOf<DisputeRecord | undefined>();
+    });
+    market.on('payout.failed', (event, ctx) => {
+      expectTypeOf(event.data.object).toEqualTypeOf<Stripe.Payout>();
+      expectTypeOf(ctx.payout).toEqualTypeOf<PayoutRecord | undefined>();
+    });
+    expectTypeOf(market.vendorBalance).returns.resolves.toEqualTypeOf<VendorBalance>();
+    expectTypeOf(market.listPayouts).returns.resolves.toEqualTypeOf<PayoutRecord[]>();
   });
 
   it('narrows to the union for several types', () => {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { DisputeRecord, DisputeStatus, OrderRecord } from '../records.js';
-import { DISPUTE_STAGE } from '../transitions.js';
+import { DISPUTE_STAGE, disputeMayMove } from '../transitions.js';
 
 function idOf(value: string | { id: string } | null | undefined): string | null {
   if (typeof value === 'string') return value;
@@ -16,8 +16,9 @@ export interface DisputeDecision {
 }
 
 /**
- * A dispute's stored status only moves to a later stage (`DISPUTE_STAGE`), so a late `created` after
- * `closed` cannot reopen it; `funds_withdrawn` and `funds_reinstated` are remembered once seen.
+ * A dispute's stored status moves only as `disputeMayMove` allows (the one rule, shared with the stage
+ * table), so a late `created` after `closed` cannot reopen it and a closed dispute keeps its outcome;
+ * `funds_withdrawn` and `funds_reinstated` are remembered once seen.
  */
 export function decideDispute(
   order: OrderRecord,
@@ -28,7 +29,7 @@ export function decideDispute(
 ): DisputeDecision {
   const status = dispute.status as DisputeStatus;
   if (!(status in DISPUTE_STAGE)) return { dispute: null, order: null };
-  const keepStatus = stored !== null && DISPUTE_STAGE[stored.status] > DISPUTE_STAGE[status];
+  const keepStatus = stored !== null && !disputeMayMove(stored.status, status);
   const current: DisputeRecord = stored ?? {
     disputeId: dispute.id,
     orderId: order.orderId,

@@ -7,6 +7,7 @@ import type { SandboxCore } from './core/core.js';
 import { clone } from './core/util.js';
 import { noSuch } from './errors.js';
 import { closeDispute as close, DISPUTES } from './resources/disputes.js';
+import { failPayout as fail, PAYOUT_FAILURES, PAYOUTS } from './resources/payouts.js';
 import { settle } from './resources/settlement.js';
 
 /** Closes an open dispute as the card network decides it: `won` reinstates the withdrawn funds, `lost` keeps them withdrawn. */
@@ -21,4 +22,26 @@ export function closeDispute(core: SandboxCore, disputeId: string, outcome: 'won
 export function advanceTime(core: SandboxCore, ms: number): void {
   core.advanceTime(ms);
   settle(core);
+}
+
+/**
+ * Fails a payout as the bank would: a pending or in-transit payout, or one already `paid` (Stripe reports some failures
+ * after `paid`). `failureCode` is one of `PAYOUT_FAILURES` (default `account_closed`).
+ */
+export function failPayout(core: SandboxCore, payoutId: string, failureCode = 'account_closed'): Stripe.Payout {
+  const message = PAYOUT_FAILURES[failureCode];
+  if (message === undefined) {
+    throw new TypeError(`failPayout takes a failure code among ${Object.keys(PAYOUT_FAILURES).join(', ')}`);
+  }
+  const stored = core.state(PAYOUTS).get(payoutId);
+  if (!stored) throw noSuch('payout', payoutId);
+  if (!['pending', 'in_transit', 'paid'].includes(stored.obj.status)) {
+    throw new TypeError(`failPayout: the payout is ${stored.obj.status}; only a pending, in-transit or paid payout can fail`);
+  }
+  return clone(
+    core.withRequest({ account: stored.owner, path: `/payouts/${payoutId}` }, () => {
+      fail(core, stored, { code: failureCode, message });
+      return stored.obj;
+    }),
+  );
 }

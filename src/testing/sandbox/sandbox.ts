@@ -153,6 +153,16 @@ export class Sandbox {
     return lifecycle.closeDispute(this.core, disputeId, outcome);
   }
 
+  /**
+   * Fails a pending, in-transit or already paid payout as the bank would (`failureCode` default `account_closed`; also
+   * `no_account`, `insufficient_funds`, `debit_not_authorized`, `invalid_currency`): the amount returns to the account's
+   * balance, its bank account becomes `errored` (no scheduled payouts until another is added), and `payout.failed` is
+   * emitted. For payouts that should fail from the start, use a failing test bank account number instead.
+   */
+  failPayout(payoutId: string, failureCode?: string): Stripe.Payout {
+    return lifecycle.failPayout(this.core, payoutId, failureCode);
+  }
+
   // ---- transport entry points ----
 
   /**

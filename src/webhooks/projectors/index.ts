@@ -1,6 +1,7 @@
 import { accountUpdatedProjector, deauthorizedProjector } from './account.js';
 import { disputeProjector } from './dispute.js';
 import { chargeRefundedProjector, checkoutSessionProjector, lookupProjector, paymentIntentProjector } from './payment.js';
+import { payoutProjector } from './payout.js';
 import { withCartTransfers, withHeldTransfers } from './transfer.js';
 import type { Projector } from './types.js';
 
@@ -25,6 +26,11 @@ const PROJECTORS: Readonly<Record<string, Projector>> = {
   'charge.dispute.closed': disputeProjector,
   'charge.dispute.funds_withdrawn': disputeProjector,
   'charge.dispute.funds_reinstated': disputeProjector,
+  'payout.created': payoutProjector,
+  'payout.updated': payoutProjector,
+  'payout.paid': payoutProjector,
+  'payout.failed': payoutProjector,
+  'payout.canceled': payoutProjector,
 } as Record<string, Projector>;
 
 /** The event types that change stored records. */

@@ -1,11 +1,15 @@
 import type Stripe from 'stripe';
 import type { Context } from '../../context.js';
-import type { OrderRecord, VendorRecord } from '../../core/records.js';
+import type { DisputeRecord, OrderRecord, PayoutRecord, VendorRecord } from '../../core/records.js';
 
 /** The stored records an event is about, as they stand after its projection: what handlers see. */
 export interface EventRecords {
   vendor?: VendorRecord;
   order?: OrderRecord;
+  /** The dispute record, for `charge.dispute.*` events about a stored order. */
+  dispute?: DisputeRecord;
+  /** The payout record, for `payout.*` events of a stored vendor. */
+  payout?: PayoutRecord;
 }
 
 /**

@@ -158,7 +158,10 @@ export function createPayout(
 
 /**
  * Settles a pending payout whose `arrival_date` has passed: `paid`, or `failed` for a failing test bank account (the
- * amount comes back to the balance as a `payout_failure` transaction). Emits `payout.paid` or `payout.failed`.
+ * amount comes back to the balance as a `payout_failure` transaction, and the bank account becomes `errored`: Stripe
+ * "will not continue to send scheduled payouts until the bank details are updated",
+ * https://docs.stripe.com/api/external_account_bank_accounts/object#account_bank_account_object-status). Emits
+ * `payout.paid` or `payout.failed`.
  */
 export function arrive(core: SandboxCore, stored: Stored<Stripe.Payout>): void {
   const payout = stored.obj;
@@ -169,6 +172,22 @@ export function arrive(core: SandboxCore, stored: Stored<Stripe.Payout>): void {
     core.emit('payout.paid', payout, stored.owner, { status: 'pending' });
     return;
   }
+  failPayout(core, stored, failure);
+}
+
+/** The failure codes a payout can fail with in the sandbox, and their messages (https://docs.stripe.com/api/payouts/failures). */
+export const PAYOUT_FAILURES: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(Object.values(FAILING_ACCOUNTS).map((f) => [f.code, f.message])),
+);
+
+/**
+ * Fails a pending, in-transit or paid payout (Stripe: "Some payouts that fail might initially show as `paid`, then change
+ * to `failed`", https://docs.stripe.com/api/payouts/object): its amount comes back to the balance as a `payout_failure`
+ * transaction, its bank account becomes `errored`, and `payout.failed` is emitted.
+ */
+export function failPayout(core: SandboxCore, stored: Stored<Stripe.Payout>, failure: { code: string; message: string }): void {
+  const payout = stored.obj;
+  const bank = core.state(EXTERNAL_ACCOUNTS).get(payout.destination as string)?.obj;
   const txn = core.ledger.record({
     account: stored.owner,
     amount: payout.amount,
@@ -177,11 +196,13 @@ export function arrive(core: SandboxCore, stored: Stored<Stripe.Payout>): void {
     reportingCategory: 'payout_reversal',
     source: payout.id,
   });
+  if (bank) bank.status = 'errored';
+  const previous = { status: payout.status, failure_code: null, failure_message: null };
   payout.status = 'failed';
   payout.failure_code = failure.code;
   payout.failure_message = failure.message;
   payout.failure_balance_transaction = txn.id;
-  core.emit('payout.failed', payout, stored.owner, { status: 'pending', failure_code: null, failure_message: null });
+  core.emit('payout.failed', payout, stored.owner, previous);
 }
 
 const EXTERNAL_ACCOUNT_CREATE: SpecObject = {

@@ -14,7 +14,7 @@ const DAY = 86_400;
  *    `balance.available` with its balance (https://docs.stripe.com/api/events/types#event_types-balance.available);
  * 2. pending payouts whose `arrival_date` has passed are paid, or fail on a failing test bank account;
  * 3. automatic payouts: a connected account with a bank account is paid out its whole available balance in that
- *    bank account's currency once per UTC day the clock enters (Stripe's default daily schedule,
+ *    bank account's currency once per UTC day the clock enters, unless that bank account is `errored` (Stripe's default daily schedule,
  *    https://docs.stripe.com/connect/manage-payout-schedule, simplified: no delay days, weekly or monthly intervals).
  */
 export function settle(core: SandboxCore): void {
@@ -35,7 +35,8 @@ export function settle(core: SandboxCore): void {
   const today = Math.floor(now / DAY);
   const days = core.state(PAID_OUT_DAY);
   for (const { owner, obj: bank } of [...core.state(EXTERNAL_ACCOUNTS).values()]) {
-    if (!bank.default_for_currency) continue;
+    // An errored bank account (a payout to it failed) gets no scheduled payouts until the account adds another.
+    if (!bank.default_for_currency || bank.status === 'errored') continue;
     const key = `${owner} ${bank.currency}`;
     const last = days.get(key) ?? Math.floor((core.accounts.get(owner)?.obj.created ?? now) / DAY);
     days.set(key, today);
