@@ -196,61 +196,71 @@ async function main(): Promise<void> {
   check(order.applicationFeeAmount === 240 && order.vendorAmount === 1760, 'the split should be £2.40 / £17.60');
   say();
 
-  // 6. A partial refund claws back proportionally from the driver and the fee.
-  say(`6. The customer is refunded ${money(REFUND)} of the ride`);
-  const refund = await stripe.refunds.create({
-    payment_intent: checkout.paymentIntentId,
-    amount: REFUND,
-    reverse_transfer: true,
-    refund_application_fee: true,
-  });
-  const charge = await stripe.charges.retrieve(paid.latest_charge as string);
-  const fee = await stripe.applicationFees.retrieve(charge.application_fee as string);
-  const feeBack = fee.amount_refunded;
-  check(feeBack === 60, `12 % of the refund (£0.60) should go back to the driver, but ${money(feeBack)} did`);
-  say(
-    `    refund ${refund.id}: ${money(REFUND)} to the customer; the driver returns ${money(REFUND)} of the transfer and gets ${money(feeBack)} of the fee back`,
+  // Each account's balance in the charge currency: available (plus pending, in Stripe test mode).
+  async function balances(): Promise<{ platform: number; driver: number }> {
+    if (sandbox) {
+      const of = (account: string) =>
+        sandbox.balances().find((b) => b.account === account && b.currency === CURRENCY)?.available ?? 0;
+      return { platform: of('platform'), driver: of(accountId) };
+    }
+    const total = async (options: Stripe.RequestOptions) => {
+      const balance = await stripe.balance.retrieve({}, options);
+      const sum = (list: Stripe.Balance.Available[]) =>
+        list.filter((b) => b.currency === CURRENCY).reduce((n, b) => n + b.amount, 0);
+      return sum(balance.available) + sum(balance.pending);
+    };
+    return { platform: await total({}), driver: await total({ stripeAccount: accountId }) };
+  }
+
+  // 6. A partial refund through the library: the default refund policy claws back the driver's share and returns the
+  // platform's fee in proportion, with explicit amounts.
+  say(`6. The customer is refunded ${money(REFUND)} of the ride (market.refund, default policy)`);
+  const before = await balances();
+  const refund = await market.refund({ orderId: ORDER, refundId: 'refund_1', amount: REFUND, reason: 'requested_by_customer' });
+  const part = refund.parts?.[0];
+  check(
+    refund.status === 'succeeded' && part?.vendorBears === 440 && part.feeReturned === 60,
+    `the driver should give back £4.40 and the platform return £0.60 of its fee, got ${JSON.stringify(part)}`,
   );
-  await receiveWebhooks(['charge.refunded']);
+  say(`    refund ${refund.stripeRefundId}: ${money(REFUND)} to the customer (idempotency key refund:${ORDER}:refund_1)`);
+  say(
+    `    the driver gives back ${money(part.vendorBears)}; the platform returns ${money(part.feeReturned)} of its fee (${money(part.platformBears)} borne by the platform)`,
+  );
+  for (const m of refund.transferReversals ?? []) say(`    transfer reversal ${m.id}: ${money(m.amount)}`);
+  for (const m of refund.feeRefunds ?? []) say(`    application fee refund ${m.id}: ${money(m.amount)}`);
+  const again = await market.refund({ orderId: ORDER, refundId: 'refund_1', amount: REFUND, reason: 'requested_by_customer' });
+  check(again.stripeRefundId === refund.stripeRefundId, 'the same refund call twice should be one refund');
+  say('    the same call again returns the same refund (no second refund)');
+  await receiveWebhooks(['refund.created', 'charge.refunded']);
   const refunded = await market.getOrder(ORDER);
   check(
     refunded?.status === 'partially_refunded' && refunded.amountRefunded === REFUND,
     `the order should be partially refunded, but is ${refunded?.status}`,
   );
   say(`    order ${refunded.orderId}: ${refunded.status}, ${money(refunded.amountRefunded)} refunded`);
-  say(
-    `    net: platform keeps ${money(order.applicationFeeAmount - feeBack)}, driver keeps ${money(order.vendorAmount - REFUND + feeBack)}`,
-  );
   say();
 
-  // 7. Balances.
-  say('7. Balances');
-  const rows: [string, string, string][] = [];
+  // 7. Balances before and after the refund.
+  say('7. Balances before and after the refund');
+  const after = await balances();
   if (sandbox) {
-    for (const b of sandbox.balances())
-      rows.push([b.account === 'platform' ? 'platform' : `driver (${b.account})`, b.currency.toUpperCase(), money(b.available)]);
-    const platform = sandbox.balances().find((b) => b.account === 'platform')?.available;
-    const driver = sandbox.balances().find((b) => b.account === accountId)?.available;
     check(
-      platform === 180 && driver === 1320,
-      `balances should be platform £1.80 and driver £13.20, got ${platform} and ${driver}`,
+      before.platform === 240 && before.driver === 1760 && after.platform === 180 && after.driver === 1320,
+      `balances should go from £2.40/£17.60 to £1.80/£13.20, got ${JSON.stringify({ before, after })}`,
     );
-  } else {
-    for (const [label, options] of [
-      ['platform', {}],
-      [`driver (${accountId})`, { stripeAccount: accountId }],
-    ] as const) {
-      const balance = await stripe.balance.retrieve({}, options);
-      for (const b of balance.available) {
-        const pending = balance.pending.find((p) => p.currency === b.currency)?.amount ?? 0;
-        if (b.currency === CURRENCY)
-          rows.push([label, b.currency.toUpperCase(), `${money(b.amount)} available, ${money(pending)} pending`]);
-      }
-    }
   }
+  const rows: [string, number, number][] = [
+    ['platform', before.platform, after.platform],
+    [`driver (${accountId})`, before.driver, after.driver],
+  ];
   const width = Math.max(...rows.map((r) => r[0].length));
-  say(`    ${'account'.padEnd(width)}  currency  balance`);
-  for (const [account, currency, amount] of rows) say(`    ${account.padEnd(width)}  ${currency.padEnd(8)}  ${amount}`);
+  say(`    ${'account'.padEnd(width)}  currency  ${'before'.padStart(8)}  ${'after'.padStart(8)}  ${'change'.padStart(8)}`);
+  for (const [account, b, a] of rows) {
+    say(
+      `    ${account.padEnd(width)}  ${CURRENCY.toUpperCase().padEnd(8)}  ${money(b).padStart(8)}  ${money(a).padStart(8)}  ${money(a - b).padStart(8)}`,
+    );
+  }
+  if (!sandbox) say('    (Stripe test mode: available plus pending)');
   say();
   say('Done: the customer paid £20.00, the driver got £17.60, the platform kept £2.40, and the refund came back proportionally.');
   await sandbox?.close();

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { CommissionPolicy } from './core/money/commission.js';
 import type { DisputePolicy } from './core/money/dispute.js';
+import type { RefundPolicy } from './core/money/refund.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { stripeError } from './errors.js';
 import type { KeyedLock } from './util/keyed-lock.js';
@@ -23,6 +24,8 @@ export interface Context {
   readonly commission: CommissionPolicy;
   /** Who bears a dispute: what to take back from each vendor when it opens (`disputePolicy` option). */
   readonly disputePolicy: DisputePolicy;
+  /** Who bears each refund (`proportionalRefund()` unless the options say otherwise). */
+  readonly refundPolicy: RefundPolicy;
   readonly logger: Logger;
   readonly oauthClientId: string | undefined;
   readonly oauthStateTtlMs: number;

@@ -38,7 +38,17 @@ export type MarketplaceErrorCode =
   /** A webhook handler (yours or a built-in one) threw; the thrown value is `cause`. */
   | 'WEBHOOK_HANDLER_FAILED'
   /** The dispute policy threw, or answered other than integer amounts within each vendor's transfer and the disputed amount. */
-  | 'INVALID_DISPUTE_POLICY';
+  | 'INVALID_DISPUTE_POLICY'
+  /** No order is stored under this id. */
+  | 'ORDER_NOT_FOUND'
+  /** The order has no successful payment to refund (it is pending, failed, canceled or expired). */
+  | 'ORDER_NOT_REFUNDABLE'
+  /** The refund asks for more than what is left to refund on the order (nothing was sent to Stripe). */
+  | 'REFUND_EXCEEDS_REMAINING'
+  /** The refund id is already used on this order with a different amount, reason or metadata. */
+  | 'REFUND_CONFLICT'
+  /** The refund policy threw, or answered something other than integers within the refund's bounds. */
+  | 'INVALID_REFUND_POLICY';
 
 export interface MarketplaceErrorOptions {
   cause?: unknown;

@@ -23,6 +23,23 @@ export type {
 } from './core/money/commission.js';
 export { currencyInfo, supportedCurrencies, assertChargeAmount, formatAmount, MAX_AMOUNT } from './core/money/currencies.js';
 export type { CurrencyInfo } from './core/money/currencies.js';
+export {
+  proportionalRefund,
+  platformKeepsFee,
+  platformBearsRefund,
+  splitRefund,
+  allocateRefund,
+  shareHalfUp,
+} from './core/money/refund.js';
+export type {
+  RefundPolicy,
+  RefundPolicyContext,
+  RefundShare,
+  RefundLine,
+  RefundPart,
+  SplitRefundInput,
+} from './core/money/refund.js';
+export type { RefundInput } from './flows/refund.js';
 export { vendorStateFromAccount, canReceiveTransfers } from './core/vendor-status.js';
 export { EXPRESS_CONTROLLER } from './flows/onboarding.js';
 export type {

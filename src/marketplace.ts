@@ -1,11 +1,12 @@
 import type Stripe from 'stripe';
-import * as z from 'zod/mini';
 import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
 import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.js';
-import type { OrderRecord, PayoutRecord, TransferRecord, VendorRecord, VendorStatus } from './core/records.js';
+import type { OrderRecord, PayoutRecord, RefundRecord, TransferRecord, VendorRecord, VendorStatus } from './core/records.js';
 import { listPayouts, type VendorBalance, vendorBalance } from './flows/payouts.js';
+import { proportionalRefund, type RefundPolicy } from './core/money/refund.js';
+import { getRefundRecord, listRefundRecords, refundOrder, type RefundInput } from './flows/refund.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
@@ -43,8 +44,16 @@ import {
   type HostedCartCheckoutInput,
   type HostedCartCheckoutResult,
 } from './flows/cart.js';
-import { lazy, parseWith } from './util/validate.js';
+import { parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
+import {
+  listOrdersSchema,
+  listPayoutsSchema,
+  listVendorsSchema,
+  optionsSchema,
+  settleTransfersSchema,
+} from './marketplace-schemas.js';
+export { MAX_LIST_LIMIT } from './marketplace-schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
 import { handleWebhook, type WebhookInput } from './webhooks/handle.js';
 import { verifyWebhook, type VerifyResult } from './webhooks/verify.js';
@@ -96,6 +105,11 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
    */
   disputePolicy?: DisputePolicy;
   /**
+   * Who bears a refund, per vendor: `proportionalRefund()` (the default: the vendor gives back their share, the
+   * platform returns its fee in proportion), `platformKeepsFee()`, `platformBearsRefund()`, or your own pure function.
+   */
+  refundPolicy?: RefundPolicy;
+  /**
    * Signing secrets of your webhook endpoints: `platform` for the account's own endpoint, `connect` for the
    * Connect endpoint (events from connected accounts). Either may be omitted.
    */
@@ -139,79 +153,6 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
 
 const DEFAULT_EVENT_LEASE_MS = 60_000;
 const DEFAULT_OAUTH_STATE_TTL_MS = 10 * 60_000;
-
-const secretSchema = () => {
-  const one = z.string().check(z.regex(/^whsec_\S+$/));
-  return z.optional(z.union([one, z.array(one).check(z.minLength(1))]));
-};
-
-/** The most records one list call returns. */
-export const MAX_LIST_LIMIT = 1000;
-
-const limitSchema = () => z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(MAX_LIST_LIMIT)));
-
-const listVendorsSchema = lazy(() =>
-  z.strictObject({
-    statuses: z.optional(
-      z.array(
-        z.enum(['onboarding', 'pending_verification', 'action_required', 'restricted', 'active', 'rejected', 'disconnected']),
-      ),
-    ),
-    limit: limitSchema(),
-  }),
-);
-
-const settleTransfersSchema = lazy(() => z.strictObject({ limit: limitSchema() }));
-
-const listOrdersSchema = lazy(() => z.strictObject({ vendorId: z.optional(idSchema()), limit: limitSchema() }));
-
-const listPayoutsSchema = lazy(() => z.strictObject({ vendorId: idSchema(), limit: limitSchema() }));
-
-const optionsSchema = lazy(() =>
-  z.strictObject({
-    stripe: z.custom<Stripe>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as Stripe).paymentIntents?.create === 'function' &&
-        typeof (value as Stripe).webhooks?.constructEventAsync === 'function',
-      { message: 'a Stripe client (new Stripe(key))' },
-    ),
-    storage: z.custom<MarketplaceStorage>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as MarketplaceStorage).get === 'function' &&
-        typeof (value as MarketplaceStorage).claimEvent === 'function',
-      {
-        message: 'a storage adapter (memoryStorage() or postgresStorage(...)) implementing the storage contract of this version',
-      },
-    ),
-    commission: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
-      message: 'a commission policy function, for example percentage(12)',
-    }),
-    disputePolicy: z.optional(
-      z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
-        message: 'a dispute policy function, for example vendorBearsDisputes()',
-      }),
-    ),
-    webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
-    livemode: z.optional(z.boolean()),
-    eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
-    webhookMode: z.optional(z.enum(['process', 'inbox'])),
-    maxEventAttempts: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100))),
-    webhookTransactions: z.optional(z.boolean()),
-    webhookToleranceSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3_600))),
-    oauth: z.optional(
-      z.strictObject({
-        clientId: z.optional(z.string().check(z.regex(/^ca_\S+$/))),
-        stateTtlMs: z.optional(z.number().check(z.int(), z.minimum(10_000), z.maximum(24 * 3_600_000))),
-      }),
-    ),
-    logger: z.optional(z.custom<Logger>((value) => typeof value === 'object' && value !== null, { message: 'a logger object' })),
-    now: z.optional(z.custom<() => number>((value) => typeof value === 'function', { message: 'a function' })),
-  }),
-);
 
 /** Settings resolved from `MarketplaceOptions`. */
 export interface ResolvedWebhookSettings {
@@ -283,6 +224,7 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
       storage: data.storage,
       commission: data.commission as CommissionPolicy,
       disputePolicy: (data.disputePolicy as DisputePolicy | undefined) ?? platformBearsDisputes(),
+      refundPolicy: (data.refundPolicy as RefundPolicy | undefined) ?? proportionalRefund(),
       logger: data.logger ?? {},
       oauthClientId: data.oauth?.clientId,
       oauthStateTtlMs: data.oauth?.stateTtlMs ?? DEFAULT_OAUTH_STATE_TTL_MS,
@@ -424,6 +366,26 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   async listPayouts(options: ListPayoutsOptions): Promise<PayoutRecord[]> {
     const data = parseWith(listPayoutsSchema(), options, 'listPayouts');
     return listPayouts(this.ctx, data);
+  }
+
+  // ---- refunds -----------------------------------------------------------------------------------
+
+  /**
+   * Refunds an order (once per `refundId`): reserves the amount on the order, refunds the charge, then moves what the
+   * refund policy decided (transfer reversal, application fee refund). The same call again is the same refund.
+   */
+  refund(input: RefundInput): Promise<RefundRecord> {
+    return refundOrder(this.ctx, input);
+  }
+
+  /** The order's refund records (the library's and those made in the Dashboard), newest first. */
+  listRefunds(orderId: string): Promise<RefundRecord[]> {
+    return listRefundRecords(this.ctx, orderId);
+  }
+
+  /** One refund record by the platform's refund id (or Stripe's `re_` id for a refund made elsewhere), or null. */
+  getRefund(orderId: string, refundId: string): Promise<RefundRecord | null> {
+    return getRefundRecord(this.ctx, orderId, refundId);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------

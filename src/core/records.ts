@@ -4,6 +4,8 @@
  * resolve to it). Storage adapters know none of this: they store envelopes (see `storage/types.ts`).
  */
 
+import type { RefundPart } from './money/refund.js';
+
 /**
  * Where a vendor stands, from Stripe's point of view:
  * - `onboarding`: the vendor has not submitted their details yet.
@@ -162,6 +164,12 @@ export interface OrderRecord {
   readonly dispute: { readonly id: string; readonly status: DisputeStatus; readonly amount: number } | null;
   /** The last failure Stripe reported, while the order is `failed`; cleared when the order moves on. */
   readonly lastPaymentError: PaymentError | null;
+  /**
+   * The refunds that count against what is left to refund, by refund id (the platform's, or Stripe's `re_` id for a
+   * refund the library did not make): reserved before Stripe is called, released when Stripe refuses or the refund
+   * fails or is canceled. Absent on orders stored before refunds existed (read it as empty).
+   */
+  readonly refundHolds?: Readonly<Record<string, RefundHold>>;
   readonly description: string | null;
   readonly metadata: Readonly<Record<string, string>>;
   readonly createdAt: number;
@@ -221,6 +229,23 @@ export interface DisputeVendorMove {
 /** A refund's status, as Stripe reports it. */
 export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
 
+/** One refund's claim on an order's refundable amount (see `OrderRecord.refundHolds`). */
+export interface RefundHold {
+  readonly amount: number;
+  /** `reserved` until Stripe created the refund, then `open` (pending, requires action or succeeded). */
+  readonly state: 'reserved' | 'open';
+  /** Who bears the refund, per vendor (empty for a refund the library did not make). */
+  readonly parts: readonly RefundPart[];
+}
+
+/** Money the library moved for a refund, on one vendor's transfer or fee. */
+export interface RefundMovement {
+  readonly vendorId: string;
+  /** Stripe's id: a transfer reversal (`trr_`), an application fee refund (`fr_`) or a transfer (`tr_`). */
+  readonly id: string;
+  readonly amount: number;
+}
+
 /** A refund of an order (the library's `refund`, or one made in the Dashboard). */
 export interface RefundRecord {
   /** The platform's id for the refund, or the Stripe id for a refund the library did not make. */
@@ -233,6 +258,17 @@ export interface RefundRecord {
   readonly status: RefundStatus;
   readonly reason: string | null;
   readonly failureReason: string | null;
+  /** `library` for `market.refund`, `stripe` for a refund made elsewhere (the Dashboard, the API). */
+  readonly source?: 'library' | 'stripe';
+  /** Who bears the refund, per vendor, as the refund policy decided (empty for a refund the library did not make). */
+  readonly parts?: readonly RefundPart[];
+  /** Transfer reversals the library made: what each vendor gave back. */
+  readonly transferReversals?: readonly RefundMovement[];
+  /** Application fee refunds the library made: the fee the platform returned. */
+  readonly feeRefunds?: readonly RefundMovement[];
+  /** Transfers that gave a vendor back what they bore, after the refund failed or was canceled. */
+  readonly restores?: readonly RefundMovement[];
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

@@ -42,7 +42,7 @@ export async function insertRecord<D>(
  * Applies `change` to the stored record with a version-guarded write, and retries with the record as it
  * then stands when another writer got there first: the rule lives in `change` (a pure function of the
  * current record), and storage only makes the write atomic. `change` returns null to write nothing.
- * `current` saves the first read when the caller has the record already.
+ * `current` saves the first read when the caller has the record already; `maxAttempts` bounds the retries.
  */
 export async function mutateRecord<D>(
   storage: MarketplaceStorage,
@@ -50,6 +50,7 @@ export async function mutateRecord<D>(
   id: string,
   change: (current: D) => D | null,
   current?: StoredRecord<D> | null,
+  maxAttempts = MAX_WRITE_ATTEMPTS,
 ): Promise<{ applied: boolean; record: D | null }> {
   let stored = current === undefined ? await getStored(storage, spec, id) : current;
   for (let attempt = 1; ; attempt++) {
@@ -61,10 +62,10 @@ export async function mutateRecord<D>(
       storage.update<D>(spec.kind, id, envelope(spec, next), { version }),
     );
     if (result.applied && result.record) return { applied: true, record: result.record.data };
-    if (attempt >= MAX_WRITE_ATTEMPTS) {
+    if (attempt >= maxAttempts) {
       throw storageError(
         `update the ${spec.kind}`,
-        new Error(`the ${spec.kind} "${id}" kept changing under ${MAX_WRITE_ATTEMPTS} concurrent writes`),
+        new Error(`the ${spec.kind} "${id}" kept changing under ${maxAttempts} concurrent writes`),
       );
     }
     stored = result.record;

@@ -138,6 +138,7 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
     ...(records.order ? { order: records.order } : {}),
     ...(records.dispute ? { dispute: records.dispute } : {}),
     ...(records.payout ? { payout: records.payout } : {}),
+    ...(records.refund ? { refund: records.refund } : {}),
   });
   for (const handler of handlers) {
     try {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { MarketplaceError } from '../errors.js';
-import type { DisputeRecord, OrderRecord, PayoutRecord, VendorRecord } from '../core/records.js';
+import type { DisputeRecord, OrderRecord, PayoutRecord, RefundRecord, VendorRecord } from '../core/records.js';
 import type { MarketplaceStorage } from '../storage/types.js';
 
 /** Every event type the installed `stripe` package knows (`'payment_intent.succeeded'`, ...). */
@@ -47,6 +47,8 @@ export interface WebhookContext<S extends MarketplaceStorage = MarketplaceStorag
   readonly dispute?: DisputeRecord;
   /** For `payout.*`: the payout record as stored after the event. */
   readonly payout?: PayoutRecord;
+  /** The refund record a `refund.*` event is about, as it stands after the built-in handler ran. */
+  readonly refund?: RefundRecord;
 }
 
 /** A handler for events of type `T`. Its return value is ignored; throwing makes the delivery fail with 500. */

@@ -22,9 +22,12 @@ describe('npm run demo', () => {
     expect(out).toMatch(/webhook payment_intent\.succeeded -> 200 processed/);
     expect(out).toMatch(/platform fee: +£2\.40/);
     expect(out).toMatch(/driver receives: +£17\.60/);
+    expect(out).toMatch(/the driver gives back £4\.40; the platform returns £0\.60 of its fee/);
+    expect(out).toMatch(/the same call again returns the same refund/);
+    expect(out).toMatch(/webhook refund\.created -> 200 processed/);
     expect(out).toMatch(/partially_refunded, £5\.00 refunded/);
-    expect(out).toMatch(/platform +GBP +£1\.80/);
-    expect(out).toMatch(/driver \(acct_\w+\) +GBP +£13\.20/);
+    expect(out).toMatch(/platform +GBP +£2\.40 +£1\.80 +-£0\.60/);
+    expect(out).toMatch(/driver \(acct_\w+\) +GBP +£17\.60 +£13\.20 +-£4\.40/);
   });
 
   it('refuses a live key with a clear message and a non-zero exit', () => {

@@ -182,3 +182,22 @@ describe('update endpoints', () => {
     expect(updated.metadata).toEqual({ note: 'x' });
   });
 });
+
+describe('a refund that fails after it was created (https://docs.stripe.com/refunds#failed-refunds)', () => {
+  it('sandbox.failRefund: failed with a reason, the amount back in the balance, the charge refundable again, refund.failed', async () => {
+    const { sandbox, stripe, intent, charge } = await destinationCharge();
+    const refund = await stripe.refunds.create({ charge: charge.id, amount: 700 });
+    expect(balanceOf(sandbox, 'platform')).toBe(240 - 700);
+    const failed = sandbox.failRefund(refund.id);
+    expect(failed).toMatchObject({ status: 'failed', failure_reason: 'expired_or_canceled_card' });
+    expect(failed.failure_balance_transaction).toMatch(/^txn_/);
+    expect(balanceOf(sandbox, 'platform')).toBe(240);
+    expect((await stripe.refunds.retrieve(refund.id)).status).toBe('failed');
+    expect((await stripe.charges.retrieve(charge.id)).amount_refunded).toBe(0);
+    const event = sandbox.events().find((e) => e.type === 'refund.failed');
+    expect((event?.data.object as Stripe.Refund | undefined)?.id).toBe(refund.id);
+    expect(() => sandbox.failRefund(refund.id)).toThrow(/already failed/);
+    // The whole charge can be refunded again.
+    expect((await stripe.refunds.create({ payment_intent: intent.id })).amount).toBe(2000);
+  });
+});

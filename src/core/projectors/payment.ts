@@ -112,11 +112,17 @@ export function decideCheckoutSession(
 }
 
 /**
- * `charge.refunded`: the order's refunded amount (which never decreases) and status. A refund proves the
- * payment went through, so it may overtake the payment's own event.
+ * `charge.refunded`: the order's refunded amount (which never decreases) and status, for an order without refund
+ * records. A refund proves the payment went through, so it may overtake the payment's own event.
  */
 export function decideChargeRefunded(order: OrderRecord, charge: Stripe.Charge, now: number): PaymentDecision {
   if (charge.amount_refunded <= 0) return none('nothing refunded');
+  // Once the order holds refund records, its refunded amount follows them (`refund.*` events; see projectors/refund.ts):
+  // a failed refund lowers it again, which the charge's running total must not undo.
+  if (order.refundHolds && Object.keys(order.refundHolds).length > 0) {
+    if (order.chargeId !== null) return none('refunds follow their refund records');
+    return decided({ ...order, chargeId: charge.id, updatedAt: now }, order, 'already recorded');
+  }
   const amountRefunded = Math.max(order.amountRefunded, charge.amount_refunded);
   const fully = charge.refunded || amountRefunded >= order.amount;
   const moved = moveOrder(order, fully ? 'refunded' : 'partially_refunded', { amountRefunded, chargeId: charge.id }, now);

@@ -163,6 +163,14 @@ export class Sandbox {
     return lifecycle.failPayout(this.core, payoutId, failureCode);
   }
 
+  /**
+   * Fails a refund after it was created, as the card network may: `failed` with `failure_reason`, the amount back
+   * in the refunding account's balance, and `refund.failed` emitted.
+   */
+  failRefund(refundId: string, reason?: 'lost_or_stolen_card' | 'expired_or_canceled_card' | 'unknown'): Stripe.Refund {
+    return lifecycle.failRefund(this.core, refundId, reason);
+  }
+
   // ---- transport entry points ----
 
   /**

@@ -3,6 +3,7 @@ import { disputeProjector } from './dispute.js';
 import { chargeRefundedProjector, checkoutSessionProjector, lookupProjector, paymentIntentProjector } from './payment.js';
 import { payoutProjector } from './payout.js';
 import { withCartTransfers, withHeldTransfers } from './transfer.js';
+import { refundProjector } from './refund.js';
 import type { Projector } from './types.js';
 
 /**
@@ -21,6 +22,9 @@ const PROJECTORS: Readonly<Record<string, Projector>> = {
   'checkout.session.async_payment_failed': checkoutSessionProjector,
   'checkout.session.expired': checkoutSessionProjector,
   'charge.refunded': chargeRefundedProjector,
+  'refund.created': refundProjector,
+  'refund.updated': refundProjector,
+  'refund.failed': refundProjector,
   'charge.dispute.created': disputeProjector,
   'charge.dispute.updated': disputeProjector,
   'charge.dispute.closed': disputeProjector,

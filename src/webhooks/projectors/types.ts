@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Context } from '../../context.js';
-import type { DisputeRecord, OrderRecord, PayoutRecord, VendorRecord } from '../../core/records.js';
+import type { DisputeRecord, OrderRecord, PayoutRecord, RefundRecord, VendorRecord } from '../../core/records.js';
 
 /** The stored records an event is about, as they stand after its projection: what handlers see. */
 export interface EventRecords {
@@ -10,6 +10,8 @@ export interface EventRecords {
   dispute?: DisputeRecord;
   /** The payout record, for `payout.*` events of a stored vendor. */
   payout?: PayoutRecord;
+  /** The refund record a `refund.*` event is about. */
+  refund?: RefundRecord;
 }
 
 /**

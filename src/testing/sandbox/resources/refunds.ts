@@ -126,6 +126,40 @@ function createRefund(core: SandboxCore, p: Params, requester: string): Stripe.R
   return refund;
 }
 
+/**
+ * Fails a refund as the card network may do after it succeeded (for example to a closed card): its status becomes
+ * `failed` with `failure_reason`, a `refund_failure` balance transaction gives the amount back to the refunding
+ * account (`failure_balance_transaction`), the charge's refunded amount goes down by it, and `refund.failed` is
+ * emitted. Source: https://docs.stripe.com/refunds#failed-refunds ("If a refund fails, ... funds are returned to your
+ * Stripe balance"); that the charge's `amount_refunded` goes down again is the sandbox's reading, not documented.
+ */
+export function failRefund(core: SandboxCore, id: string, reason: string): Stripe.Refund {
+  const stored = core.state(REFUNDS).get(id);
+  if (!stored) throw invalidRequest(`No such refund: '${id}'`, { code: 'resource_missing', param: 'id' });
+  const refund = stored.obj;
+  if (refund.status === 'failed' || refund.status === 'canceled')
+    throw invalidRequest(`Refund ${id} is already ${refund.status}.`);
+  const txn = core.ledger.record({
+    account: stored.owner,
+    amount: refund.amount,
+    currency: refund.currency,
+    type: 'refund_failure',
+    reportingCategory: 'refund_failure',
+    source: id,
+  });
+  const previous = { status: refund.status };
+  refund.status = 'failed';
+  refund.failure_reason = reason;
+  refund.failure_balance_transaction = txn.id;
+  const charge = core.state(CHARGES).get(refund.charge as string)?.obj;
+  if (charge) {
+    charge.amount_refunded -= refund.amount;
+    charge.refunded = false;
+  }
+  core.emit('refund.failed', refund, stored.owner, previous);
+  return refund;
+}
+
 /** `POST /v1/refunds/:id`: only `metadata` can change (https://docs.stripe.com/api/refunds/update). */
 function updateRefund(core: SandboxCore, id: string, p: Params, requester: string): Stripe.Refund {
   const stored = core.state(REFUNDS).owned(id, requester, 'refund', 'refund');
