@@ -62,14 +62,30 @@ export function transfersOfOrder(ctx: Context, orderId: string): Promise<Transfe
   return listRecords(ctx.storage, TRANSFER, { index: orderId, limit: 1000 });
 }
 
-/** The charge a cart's transfers come from: the order's, or the PaymentIntent's latest charge read from Stripe. */
-async function sourceCharge(ctx: Context, order: OrderRecord): Promise<string | null> {
+/** What one settlement run read once and reuses: each vendor as stored, and each order's charge read from Stripe. */
+interface SettleRun {
+  readonly vendors: Map<string, VendorRecord | null>;
+  readonly charges: Map<string, string | null>;
+}
+
+function newRun(vendors: readonly VendorRecord[] = []): SettleRun {
+  return { vendors: new Map(vendors.map((v) => [v.vendorId, v])), charges: new Map() };
+}
+
+/**
+ * The charge a cart's transfers come from: the order's, or the PaymentIntent's latest charge read from Stripe (a
+ * hosted cart's order may not know it), once per order and run.
+ */
+async function sourceCharge(ctx: Context, order: OrderRecord, run: SettleRun): Promise<string | null> {
   if (order.chargeId) return order.chargeId;
   const id = order.paymentIntentId;
   if (!id) return null;
+  if (run.charges.has(order.orderId)) return run.charges.get(order.orderId) ?? null;
   const intent = await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id));
-  const charge = intent.latest_charge;
-  return typeof charge === 'string' ? charge : (charge?.id ?? null);
+  const latest = intent.latest_charge;
+  const charge = typeof latest === 'string' ? latest : (latest?.id ?? null);
+  run.charges.set(order.orderId, charge);
+  return charge;
 }
 
 /** A transfer Stripe already made for `transfer` (a retry after the idempotency key expired), or null. */
@@ -97,21 +113,17 @@ type Outcome = keyof TransferSummary;
  * Sends one transfer if it is due: claims it, checks the vendor, creates it at Stripe with its idempotency
  * key, and records the answer. Never throws for a Stripe refusal: the transfer is held or retried later.
  */
-export async function sendTransfer(
-  ctx: Context,
-  transferId: string,
-  vendors = new Map<string, VendorRecord | null>(),
-): Promise<Outcome> {
+export async function sendTransfer(ctx: Context, transferId: string, run: SettleRun = newRun()): Promise<Outcome> {
   const now = ctx.now();
   const claimed = await mutateRecord(ctx.storage, TRANSFER, transferId, (t) => claimTransfer(t, now, TRANSFER_CLAIM_MS));
   if (!claimed.applied || !claimed.record) return 'skipped';
   const transfer = claimed.record;
   const write = (change: (t: TransferRecord) => TransferRecord | null) => mutateRecord(ctx.storage, TRANSFER, transferId, change);
 
-  let vendor = vendors.get(transfer.vendorId);
+  let vendor = run.vendors.get(transfer.vendorId);
   if (vendor === undefined) {
     vendor = await getVendor(ctx, transfer.vendorId);
-    vendors.set(transfer.vendorId, vendor);
+    run.vendors.set(transfer.vendorId, vendor);
   }
   if (!vendor || vendor.accountId !== transfer.accountId || !canReceiveTransfers(vendor)) {
     const reason = !vendor
@@ -125,7 +137,7 @@ export async function sendTransfer(
 
   try {
     const order = (await getStored(ctx.storage, ORDER, transfer.orderId))?.data;
-    const charge = order ? await sourceCharge(ctx, order) : null;
+    const charge = order ? await sourceCharge(ctx, order, run) : null;
     if (!charge) throw new Error(`the charge of order "${transfer.orderId}" is not known yet`);
     let created = (transfer.attempts ?? 0) > 1 ? await findCreated(ctx, transfer) : null;
     if (!created) {
@@ -159,12 +171,12 @@ export async function sendTransfer(
 /** Sends the due transfers of a paid cart, in the order of its items (after its payment's records are written). */
 export async function sendOrderTransfers(ctx: Context, order: OrderRecord): Promise<TransferSummary> {
   const summary = emptyTransferSummary();
-  const vendors = new Map<string, VendorRecord | null>();
+  const run = newRun();
   const stored = new Map((await transfersOfOrder(ctx, order.orderId)).map((t) => [t.transferId, t]));
   for (const item of order.items) {
     const transfer = stored.get(transferIdOf(order.orderId, item.vendorId));
     if (transfer?.status !== 'pending') continue;
-    summary[await sendTransfer(ctx, transfer.transferId, vendors)]++;
+    summary[await sendTransfer(ctx, transfer.transferId, run)]++;
   }
   return summary;
 }
@@ -174,12 +186,12 @@ export async function releaseHeldTransfers(ctx: Context, vendor: VendorRecord, l
   const summary = emptyTransferSummary();
   if (!canReceiveTransfers(vendor)) return summary;
   const held = await listRecords(ctx.storage, TRANSFER, { statuses: ['held'], limit });
-  const vendors = new Map<string, VendorRecord | null>([[vendor.vendorId, vendor]]);
+  const run = newRun([vendor]);
   for (const transfer of held) {
     if (transfer.vendorId !== vendor.vendorId || transfer.accountId !== vendor.accountId) continue;
     const released = await mutateRecord(ctx.storage, TRANSFER, transfer.transferId, (t) => releaseTransfer(t, ctx.now()));
     if (released.applied) summary.released++;
-    summary[await sendTransfer(ctx, transfer.transferId, vendors)]++;
+    summary[await sendTransfer(ctx, transfer.transferId, run)]++;
   }
   return summary;
 }
@@ -196,22 +208,22 @@ export interface SettleTransfersOptions {
 export async function settleTransfers(ctx: Context, options: SettleTransfersOptions = {}): Promise<TransferSummary> {
   const limit = options.limit ?? 100;
   const summary = emptyTransferSummary();
-  const vendors = new Map<string, VendorRecord | null>();
+  const run = newRun();
   const now = ctx.now();
   for (const transfer of await listRecords(ctx.storage, TRANSFER, { statuses: ['pending'], limit })) {
     if (!isDue(transfer, now)) {
       summary.skipped++;
       continue;
     }
-    summary[await sendTransfer(ctx, transfer.transferId, vendors)]++;
+    summary[await sendTransfer(ctx, transfer.transferId, run)]++;
   }
   for (const transfer of await listRecords(ctx.storage, TRANSFER, { statuses: ['held'], limit })) {
-    let vendor = vendors.get(transfer.vendorId);
+    let vendor = run.vendors.get(transfer.vendorId);
     if (vendor === undefined) {
       vendor = await getVendor(ctx, transfer.vendorId);
       // A missed account.updated must not hold a transfer for ever: a vendor stored as not ready is re-read, once a run.
       if (vendor && !canReceiveTransfers(vendor) && vendor.status !== 'disconnected') vendor = await refreshVendor(ctx, vendor);
-      vendors.set(transfer.vendorId, vendor);
+      run.vendors.set(transfer.vendorId, vendor);
     }
     if (!vendor || vendor.accountId !== transfer.accountId || !canReceiveTransfers(vendor)) {
       summary.skipped++;
@@ -219,7 +231,7 @@ export async function settleTransfers(ctx: Context, options: SettleTransfersOpti
     }
     const released = await mutateRecord(ctx.storage, TRANSFER, transfer.transferId, (t) => releaseTransfer(t, ctx.now()));
     if (released.applied) summary.released++;
-    summary[await sendTransfer(ctx, transfer.transferId, vendors)]++;
+    summary[await sendTransfer(ctx, transfer.transferId, run)]++;
   }
   return summary;
 }

@@ -116,7 +116,16 @@ describe('cart transfers after the payment', () => {
     });
     if (cart.mode !== 'hosted') throw new Error('expected a hosted cart');
     await w.sandbox.payCheckoutSession(cart.sessionId);
+    const retrieve = vi.spyOn(w.stripe.paymentIntents, 'retrieve');
+    const create = vi.spyOn(w.stripe.transfers, 'create');
+    // checkout.session.completed alone: the order knows its PaymentIntent, not its charge, which is read once for
+    // the three transfers.
+    const completed = w.sandbox.events().find((e) => e.type === 'checkout.session.completed') as Stripe.Event;
+    expect(await w.market.receiveEvent(completed)).toMatchObject({ outcome: 'processed' });
+    expect(retrieve).toHaveBeenCalledTimes(1);
+    expect(create).toHaveBeenCalledTimes(3);
     expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect(create).toHaveBeenCalledTimes(3);
     await expectSettled(w, 'cart_hosted');
   });
 
