@@ -233,6 +233,35 @@ describe('cart transfers after the payment', () => {
     expect(create).toHaveBeenCalledTimes(3);
   });
 
+  it('when the lookup at Stripe does not find it, the retry replays the same idempotency key and Stripe answers with the same transfer', async () => {
+    let now = Date.now();
+    const w = await cartWorld(undefined, { now: () => now });
+    const real = w.stripe.transfers.create.bind(w.stripe.transfers);
+    const create = vi.spyOn(w.stripe.transfers, 'create');
+    let made: Stripe.Transfer | undefined;
+    create.mockImplementation(async (params, options) => {
+      const transfer = await real(params, options);
+      if (params.metadata?.vendor_id === 'bob' && !made) {
+        made = transfer;
+        throw new Error('the connection dropped before the answer');
+      }
+      return transfer;
+    });
+    await payCart(w, 'cart_key');
+    await w.sandbox.flushWebhooks();
+    // The list comes back empty (as a list read too early might): only the idempotency key protects the retry.
+    const list = vi.spyOn(w.stripe.transfers, 'list').mockResolvedValue({ data: [] } as never);
+    now += 60_000;
+    expect(await w.market.settleTransfers()).toMatchObject({ paid: 1 });
+    expect(list).toHaveBeenCalledTimes(1);
+    const keys = create.mock.calls.map((c) => (c[1] as { idempotencyKey: string }).idempotencyKey);
+    expect(keys.filter((k) => k === 'transfer:cart_key:bob')).toHaveLength(2);
+    const bob = (await w.market.listTransfers('cart_key')).find((t) => t.vendorId === 'bob');
+    expect(bob).toMatchObject({ status: 'paid', stripeTransferId: made?.id });
+    list.mockRestore();
+    expect(await stripeTransfers(w, 'cart_key')).toHaveLength(3);
+  });
+
   it('concurrent settlement runs claim each transfer once', async () => {
     let now = Date.now();
     const w = await cartWorld(undefined, { now: () => now });
