@@ -22,6 +22,11 @@ export type MarketplaceErrorCode =
   | 'VENDOR_ACCOUNT_EXISTS'
   /** The order id is already used for a different amount, currency, vendor or mode, or for another Stripe request. */
   | 'ORDER_CONFLICT'
+  /**
+   * A cart (`createCheckout` with `items`) Stripe would refuse or the library cannot pay out: it is empty,
+   * mixes currencies, names a vendor twice, or totals more than Stripe's amount limit.
+   */
+  | 'INVALID_CART'
   /** The OAuth `state` is unknown, expired or already used. */
   | 'OAUTH_STATE_INVALID'
   /** Stripe redirected back from OAuth with `error` (for example the user denied access). */

@@ -61,6 +61,20 @@ export type {
   HostedCheckoutResult,
   LineItem,
 } from './flows/checkout.js';
+export { MAX_CART_ITEMS } from './flows/cart.js';
+export type {
+  CartCheckoutInput,
+  CartCheckoutResult,
+  CartItemInput,
+  EmbeddedCartCheckoutInput,
+  EmbeddedCartCheckoutResult,
+  HostedCartCheckoutInput,
+  HostedCartCheckoutResult,
+} from './flows/cart.js';
+export { splitByWeights } from './core/money/split.js';
+export type { TransferSummary } from './services/transfers.js';
+export { transferIdempotencyKey, TRANSFER_CLAIM_MS } from './core/transfers.js';
+export type { CommissionItem } from './core/money/commission.js';
 export { ORDER_TRANSITIONS, canTransition, statusesBefore } from './core/transitions.js';
 export { memoryStorage } from './storage/memory.js';
 export { webhookHttpAnswer, IN_PROGRESS_STATUS, MAX_WEBHOOK_BODY_BYTES } from './http/outcome.js';

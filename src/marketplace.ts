@@ -1,5 +1,4 @@
 import type Stripe from 'stripe';
-import * as z from 'zod/mini';
 import { MarketplaceError } from './errors.js';
 import type { Context, Logger } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
@@ -7,11 +6,12 @@ import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.
 import * as payouts from './flows/payouts.js';
 import { proportionalRefund, type RefundPolicy } from './core/money/refund.js';
 import { getRefundRecord, listRefundRecords, refundOrder, type RefundInput } from './flows/refund.js';
-import type { OrderRecord, PayoutRecord, RefundRecord, VendorRecord, VendorStatus } from './core/records.js';
+import type { OrderRecord, PayoutRecord, RefundRecord, TransferRecord, VendorRecord, VendorStatus } from './core/records.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
 import { callStorage } from './services/records.js';
+import { settleTransfers, transfersOfOrder, type TransferSummary } from './services/transfers.js';
 import { KeyedLock } from './util/keyed-lock.js';
 import { DEFAULT_TIME_LIMITS, timeLimitedStorage, type TimeLimits } from './util/time-limit.js';
 import {
@@ -39,8 +39,25 @@ import * as subscriptions from './flows/subscriptions.js';
 import * as lifecycle from './flows/subscription-lifecycle.js';
 import type { InvoiceRecord, SubscriptionRecord } from './core/records.js';
 import * as tools from './flows/vendor-tools.js';
-import { lazy, parseWith } from './util/validate.js';
+import {
+  createCartCheckout,
+  isCartInput,
+  type CartCheckoutInput,
+  type CartCheckoutResult,
+  type EmbeddedCartCheckoutInput,
+  type EmbeddedCartCheckoutResult,
+  type HostedCartCheckoutInput,
+  type HostedCartCheckoutResult,
+} from './flows/cart.js';
+import { parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
+import {
+  listOrdersSchema,
+  listVendorsSchema,
+  optionsSchema,
+  settleTransfersSchema,
+} from './marketplace-schemas.js';
+export { MAX_LIST_LIMIT } from './marketplace-schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
 import { handleWebhook, type WebhookInput } from './webhooks/handle.js';
 import { verifyWebhook, type VerifyResult } from './webhooks/verify.js';
@@ -141,85 +158,6 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
 
 const DEFAULT_EVENT_LEASE_MS = 60_000;
 const DEFAULT_OAUTH_STATE_TTL_MS = 10 * 60_000;
-
-const secretSchema = () => {
-  const one = z.string().check(z.regex(/^whsec_\S+$/));
-  return z.optional(z.union([one, z.array(one).check(z.minLength(1))]));
-};
-
-/** The most records one list call returns. */
-export const MAX_LIST_LIMIT = 1000;
-
-const limitSchema = () => z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(MAX_LIST_LIMIT)));
-
-const listVendorsSchema = lazy(() =>
-  z.strictObject({
-    statuses: z.optional(
-      z.array(
-        z.enum(['onboarding', 'pending_verification', 'action_required', 'restricted', 'active', 'rejected', 'disconnected']),
-      ),
-    ),
-    limit: limitSchema(),
-  }),
-);
-
-const listOrdersSchema = lazy(() => z.strictObject({ vendorId: z.optional(idSchema()), limit: limitSchema() }));
-
-const timeLimitSchema = () => z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3_600_000)));
-
-const optionsSchema = lazy(() =>
-  z.strictObject({
-    stripe: z.custom<Stripe>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as Stripe).paymentIntents?.create === 'function' &&
-        typeof (value as Stripe).webhooks?.constructEventAsync === 'function',
-      { message: 'a Stripe client (new Stripe(key))' },
-    ),
-    storage: z.custom<MarketplaceStorage>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as MarketplaceStorage).get === 'function' &&
-        typeof (value as MarketplaceStorage).claimEvent === 'function',
-      {
-        message: 'a storage adapter (memoryStorage() or postgresStorage(...)) implementing the storage contract of this version',
-      },
-    ),
-    commission: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
-      message: 'a commission policy function, for example percentage(12)',
-    }),
-    disputePolicy: z.optional(
-      z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
-        message: 'a dispute policy function, for example vendorBearsDisputes()',
-      }),
-    ),
-    refundPolicy: z.optional(
-      z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
-        message: 'a refund policy function, for example proportionalRefund()',
-      }),
-    ),
-    webhookSecrets: z.optional(z.strictObject({ platform: secretSchema(), connect: secretSchema() })),
-    livemode: z.optional(z.boolean()),
-    eventLeaseMs: z.optional(z.number().check(z.int(), z.minimum(1_000), z.maximum(24 * 3_600_000))),
-    webhookMode: z.optional(z.enum(['process', 'inbox'])),
-    maxEventAttempts: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100))),
-    webhookTransactions: z.optional(z.boolean()),
-    webhookToleranceSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3_600))),
-    oauth: z.optional(
-      z.strictObject({
-        clientId: z.optional(z.string().check(z.regex(/^ca_\S+$/))),
-        stateTtlMs: z.optional(z.number().check(z.int(), z.minimum(10_000), z.maximum(24 * 3_600_000))),
-      }),
-    ),
-    logger: z.optional(z.custom<Logger>((value) => typeof value === 'object' && value !== null, { message: 'a logger object' })),
-    now: z.optional(z.custom<() => number>((value) => typeof value === 'function', { message: 'a function' })),
-    timeouts: z.optional(
-      z.strictObject({ commissionMs: timeLimitSchema(), handlerMs: timeLimitSchema(), storageMs: timeLimitSchema() }),
-    ),
-  }),
-);
 
 /** Settings resolved from `MarketplaceOptions`. */
 export interface ResolvedWebhookSettings {
@@ -380,7 +318,12 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   createCheckout(input: EmbeddedCheckoutInput): Promise<EmbeddedCheckoutResult>;
   createCheckout(input: HostedCheckoutInput): Promise<HostedCheckoutResult>;
   createCheckout(input: CheckoutInput): Promise<CheckoutResult>;
-  createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
+  /** A cart (`items` from several vendors): one payment with `transfer_group`, one transfer per vendor after it. */
+  createCheckout(input: EmbeddedCartCheckoutInput): Promise<EmbeddedCartCheckoutResult>;
+  createCheckout(input: HostedCartCheckoutInput): Promise<HostedCartCheckoutResult>;
+  createCheckout(input: CartCheckoutInput): Promise<CartCheckoutResult>;
+  createCheckout(input: CheckoutInput | CartCheckoutInput): Promise<CheckoutResult | CartCheckoutResult> {
+    if (isCartInput(input)) return createCartCheckout(this.ctx, input);
     return createCheckout(this.ctx, input);
   }
 
@@ -424,6 +367,18 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   async listOrders(options: ListOrdersOptions = {}): Promise<OrderRecord[]> {
     const data = parseWith(listOrdersSchema(), options, 'listOrders');
     return listOrders(this.ctx, data);
+  }
+
+  /** Sends the cart transfers that are due and releases held ones whose vendor is ready (a cron job or worker). */
+  async settleTransfers(options: { limit?: number } = {}): Promise<TransferSummary> {
+    const data = parseWith(settleTransfersSchema(), options, 'settleTransfers');
+    return settleTransfers(this.ctx, data);
+  }
+
+  /** The stored transfers of an order (a cart's, one per vendor), newest first. */
+  async listTransfers(orderId: string): Promise<TransferRecord[]> {
+    const id = parseWith(idSchema(), orderId, 'listTransfers(orderId)');
+    return transfersOfOrder(this.ctx, id);
   }
 
   /** The vendor's available and pending balance per currency, read from Stripe now (`balance.retrieve` on its account). */

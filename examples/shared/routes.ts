@@ -14,6 +14,7 @@ import {
   paymentElementPage,
   platformPage,
   shopPage,
+  type SharedTrip,
   vendorSignupPage,
   vendorStatusPage,
   type Product,
@@ -57,6 +58,15 @@ export interface RouteDeps {
 
 /** Every driver offers the same ride in this example. */
 export const RIDE = { name: 'Airport ride', amount: 2000, currency: 'gbp' } as const;
+
+/** A shared trip: two legs with two drivers, paid at once (a cart). Each driver is paid their leg, minus 12 %. */
+export const TRIP = {
+  legs: [
+    { name: 'To the station', amount: 1200 },
+    { name: 'Station to the airport', amount: 1850 },
+  ],
+  currency: 'gbp',
+} as const;
 
 const html = (body: string, status = 200): Reply => ({ status, html: body });
 const redirect = (location: string): Reply => ({ status: 303, redirect: location });
@@ -148,7 +158,53 @@ export function createRoutes(deps: RouteDeps) {
     shop: async (): Promise<Reply> => {
       const vendors = await market.listVendors({ statuses: ['active', 'action_required'] });
       const products: Product[] = vendors.map((v) => ({ vendorId: v.vendorId, orderId: `order_${randomUUID()}`, ...RIDE }));
-      return html(shopPage(products));
+      const [second, first] = vendors;
+      const trip: SharedTrip | undefined =
+        first && second
+          ? {
+              orderId: `cart_${randomUUID()}`,
+              currency: TRIP.currency,
+              legs: [
+                { vendorId: first.vendorId, ...TRIP.legs[0] },
+                { vendorId: second.vendorId, ...TRIP.legs[1] },
+              ],
+            }
+          : undefined;
+      return html(shopPage(products, trip));
+    },
+
+    /** A shared trip: one payment for two drivers; each gets a transfer of their leg once the payment succeeds. */
+    buyTrip: async (form: { first?: string; second?: string; orderId?: string }): Promise<Reply> => {
+      const orderId = form.orderId && /^cart_[a-z0-9-]{8,40}$/.test(form.orderId) ? form.orderId : `cart_${randomUUID()}`;
+      const orderUrl = `${deps.baseUrl()}/orders/${encodeURIComponent(orderId)}`;
+      const items = [
+        { vendorId: form.first ?? '', amount: TRIP.legs[0].amount, description: `${TRIP.legs[0].name} with ${form.first ?? ''}` },
+        {
+          vendorId: form.second ?? '',
+          amount: TRIP.legs[1].amount,
+          description: `${TRIP.legs[1].name} with ${form.second ?? ''}`,
+        },
+      ];
+      if (deps.checkoutMode === 'hosted') {
+        const checkout = await market.createCheckout({
+          mode: 'hosted',
+          orderId,
+          currency: TRIP.currency,
+          items,
+          successUrl: orderUrl,
+          cancelUrl: `${deps.baseUrl()}/shop`,
+        });
+        return checkout.url ? redirect(checkout.url) : redirect(orderUrl);
+      }
+      const checkout = await market.createCheckout({ orderId, currency: TRIP.currency, items });
+      return html(
+        paymentElementPage({
+          publishableKey: deps.publishableKey ?? '',
+          clientSecret: checkout.clientSecret,
+          orderId,
+          baseUrl: deps.baseUrl(),
+        }),
+      );
     },
 
     buy: async (form: { vendorId?: string; orderId?: string }): Promise<Reply> => {
@@ -181,7 +237,9 @@ export function createRoutes(deps: RouteDeps) {
 
     order: async (orderId: string): Promise<Reply> => {
       const order = await market.getOrder(orderId);
-      return order ? html(orderPage(order, now())) : html(errorPage(404, 'There is no such order.'), 404);
+      if (!order) return html(errorPage(404, 'There is no such order.'), 404);
+      const transfers = order.chargeType === 'separate' ? await market.listTransfers(orderId) : [];
+      return html(orderPage(order, now(), transfers));
     },
 
     platform: async (): Promise<Reply> => html(platformPage(await market.listOrders({ limit: 100 }), now())),
@@ -217,6 +275,7 @@ export function pages(deps: RouteDeps): Page[] {
     },
     { method: 'GET', path: '/shop', run: () => routes.shop() },
     { method: 'POST', path: '/orders', run: (_p, form) => routes.buy(form) },
+    { method: 'POST', path: '/trips', run: (_p, form) => routes.buyTrip(form) },
     { method: 'GET', path: '/orders/:orderId', run: (p) => routes.order(String(p.orderId)) },
     { method: 'GET', path: '/platform', run: () => routes.platform() },
   ];
@@ -241,6 +300,7 @@ const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
   INVALID_INPUT: { status: 400, message: 'Some of the details sent were not valid. Go back and try again.' },
   VENDOR_NOT_FOUND: { status: 404, message: 'There is no such driver. Pick one from the list of rides.' },
   VENDOR_NOT_READY: { status: 409, message: 'This driver cannot take payments yet. Pick another ride.' },
+  INVALID_CART: { status: 400, message: 'This trip cannot be booked as it is (two different drivers are needed).' },
   ORDER_CONFLICT: {
     status: 409,
     message: 'This order was already placed with other details. Start again from the list of rides.',

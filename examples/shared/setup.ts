@@ -114,6 +114,20 @@ async function openStorage(env: NodeJS.ProcessEnv, dataDir: string): Promise<Ope
   };
 }
 
+/**
+ * Cart transfers that failed, or that a stopped server left behind, are retried by `settleTransfers`: a real
+ * platform runs it from a cron job; the example runs it once a minute while it is up.
+ */
+function settleEveryMinute(market: Marketplace, logger: Logger | undefined): () => void {
+  const timer = setInterval(() => {
+    market.settleTransfers().catch((error: unknown) => {
+      logger?.error?.('settleTransfers failed', { error: error instanceof Error ? error.message : String(error) });
+    });
+  }, 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export async function createExample(options: ExampleOptions): Promise<Example> {
   const env = options.env ?? process.env;
   const secretKey = env.STRIPE_SECRET_KEY;
@@ -136,6 +150,7 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
       },
       livemode: secretKey.startsWith('sk_live_') || secretKey.startsWith('rk_live_'),
     });
+    const stopSettling = settleEveryMinute(market, options.logger);
     return {
       market,
       storage,
@@ -145,7 +160,10 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
       publishableKey: env.STRIPE_PUBLISHABLE_KEY,
       stripeLabel: 'Stripe test mode',
       serverStarted: openNow,
-      close: closeStorage,
+      async close() {
+        stopSettling();
+        await closeStorage();
+      },
     };
   }
 
@@ -162,6 +180,7 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
     webhookSecrets: SANDBOX_SECRETS,
     livemode: false,
   });
+  const stopSettling = settleEveryMinute(market, options.logger);
   return {
     market,
     storage,
@@ -178,6 +197,7 @@ export async function createExample(options: ExampleOptions): Promise<Example> {
       sandbox.addWebhookEndpoint({ url, secret: SANDBOX_SECRETS.connect, connect: true });
     },
     async close() {
+      stopSettling();
       if (ownSandbox) await sandbox.close();
       await closeStorage();
     },

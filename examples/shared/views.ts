@@ -2,7 +2,7 @@
  * HTML for the example marketplace, shared by the Express and Fastify servers so that both show
  * exactly the same pages. Plain template strings: no template engine to install.
  */
-import { formatAmount, type OrderRecord, type VendorRecord } from 'stripe-marketplace';
+import { formatAmount, type OrderRecord, type TransferRecord, type VendorRecord } from 'stripe-marketplace';
 
 const SYMBOLS: Record<string, string> = { gbp: '£', usd: '$', eur: '€' };
 
@@ -112,7 +112,27 @@ export interface Product {
   currency: string;
 }
 
-export function shopPage(products: Product[]): string {
+/** Two legs with two drivers, paid at once. */
+export interface SharedTrip {
+  orderId: string;
+  currency: string;
+  legs: { vendorId: string; name: string; amount: number }[];
+}
+
+function tripCard(trip: SharedTrip): string {
+  const total = trip.legs.reduce((sum, leg) => sum + leg.amount, 0);
+  const [first, second] = trip.legs;
+  return `<div class="card" id="shared-trip">
+<p><strong>Shared trip</strong>, one payment for two drivers: ${escapeHtml(money(total, trip.currency))}</p>
+<ul>${trip.legs.map((leg) => `<li>${escapeHtml(leg.name)} with ${escapeHtml(leg.vendorId)}: ${escapeHtml(money(leg.amount, trip.currency))}</li>`).join('')}</ul>
+<form method="post" action="/trips"><input type="hidden" name="first" value="${escapeHtml(first?.vendorId ?? '')}">
+<input type="hidden" name="second" value="${escapeHtml(second?.vendorId ?? '')}">
+<input type="hidden" name="orderId" value="${escapeHtml(trip.orderId)}">
+<button type="submit" id="buy-trip">Book the shared trip</button></form>
+</div>`;
+}
+
+export function shopPage(products: Product[], trip?: SharedTrip): string {
   const items =
     products.length === 0
       ? '<p>No driver is active yet. <a href="/vendors/new">Onboard one first</a>.</p>'
@@ -126,7 +146,7 @@ export function shopPage(products: Product[]): string {
 </div>`,
           )
           .join('\n');
-  return layout('Book a ride', items);
+  return layout('Book a ride', `${items}${trip ? `\n${tripCard(trip)}` : ''}`);
 }
 
 /** The Payment Element page, used with real Stripe keys (Stripe.js cannot load offline). */
@@ -217,7 +237,23 @@ export function looksAbandoned(order: OrderRecord, now: number): boolean {
   return OPEN_STATUSES.has(order.status) && now - order.updatedAt >= REFRESH_STOP_MS;
 }
 
-export function orderPage(order: OrderRecord, now: number): string {
+/** A cart's items: what each driver is owed, and where their transfer stands. */
+function cartTable(order: OrderRecord, transfers: readonly TransferRecord[]): string {
+  const rows = order.items
+    .map((item) => {
+      const transfer = transfers.find((t) => t.vendorId === item.vendorId);
+      return `<tr data-vendor="${escapeHtml(item.vendorId)}"><td>${escapeHtml(item.description ?? item.vendorId)}</td>
+<td class="num">${escapeHtml(money(item.amount, order.currency))}</td>
+<td class="num">${escapeHtml(money(item.applicationFeeAmount, order.currency))}</td>
+<td class="num">${escapeHtml(money(item.vendorAmount, order.currency))}</td>
+<td class="transfer">${escapeHtml(transfer?.status ?? 'after payment')}</td></tr>`;
+    })
+    .join('\n');
+  return `<table id="items"><thead><tr><th>Leg</th><th class="num">Amount</th><th class="num">Platform fee</th><th class="num">Driver receives</th><th>Transfer</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
+}
+
+export function orderPage(order: OrderRecord, now: number, transfers: readonly TransferRecord[] = []): string {
   const refresh = refreshSeconds(order, now);
   // Only a failed order shows why: after a declined card and then a good one, the old decline is history.
   const failure =
@@ -236,6 +272,7 @@ export function orderPage(order: OrderRecord, now: number): string {
 <p>Status: <span class="status" id="order-status">${escapeHtml(order.status)}</span></p>
 <p>Amount: ${escapeHtml(money(order.amount, order.currency))}</p>
 ${order.amountRefunded > 0 ? `<p>Refunded: ${escapeHtml(money(order.amountRefunded, order.currency))}</p>` : ''}
+${order.chargeType === 'separate' ? cartTable(order, transfers) : ''}
 ${failure}
 <p class="muted">This page shows what the platform learned from Stripe's webhook, not what the browser redirect suggested.
 ${waiting}</p>
@@ -249,7 +286,7 @@ export function platformPage(orders: OrderRecord[], now: number): string {
     .map(
       (o) => `<tr data-order="${escapeHtml(o.orderId)}">
 <td><a href="/orders/${encodeURIComponent(o.orderId)}">${escapeHtml(o.orderId)}</a></td>
-<td>${escapeHtml(o.vendorId)}</td>
+<td>${escapeHtml(o.chargeType === 'separate' ? o.items.map((i) => i.vendorId).join(' + ') : o.vendorId)}</td>
 <td class="num">${escapeHtml(money(o.amount, o.currency))}</td>
 <td class="num fee">${escapeHtml(money(o.applicationFeeAmount, o.currency))}</td>
 <td class="num">${escapeHtml(money(o.vendorAmount, o.currency))}</td>

@@ -320,6 +320,17 @@ export interface TransferRecord {
   readonly lastError: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** The `transfer_group` the transfer carries (a cart's order id), when it has one. */
+  readonly transferGroup?: string | null;
+  /** How many times a process claimed the transfer to create it at Stripe. */
+  readonly attempts?: number;
+  /**
+   * While set and in the future (milliseconds since the epoch), one process holds the transfer and is
+   * creating it at Stripe; after it, another process may claim it again (with the same idempotency key).
+   */
+  readonly claimedUntil?: number | null;
+  /** A `pending` transfer is not tried again before this time (milliseconds since the epoch): the backoff after a failure. */
+  readonly nextAttemptAt?: number | null;
 }
 
 /** A payout's status, as Stripe reports it. */

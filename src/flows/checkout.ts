@@ -10,7 +10,7 @@ import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { withTimeLimit } from '../util/time-limit.js';
 import { changedPaths } from '../util/changed-paths.js';
-import { idSchema, metadataKeySchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
+import { checkoutMetadataSchema, idSchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
 
 interface CheckoutCommon {
   /** The platform's id for the order. One order id is one payment: repeating a call returns the same payment. */
@@ -88,26 +88,13 @@ export interface HostedCheckoutResult extends CheckoutResultCommon {
 
 export type CheckoutResult = EmbeddedCheckoutResult | HostedCheckoutResult;
 
-/** Stripe allows 50 metadata keys; the library adds `order_id` and `vendor_id`. */
-export const MAX_METADATA_KEYS = 48;
-
-// Stripe's metadata rules: keys of at most 40 characters without square brackets, values of at most 500.
-// They are checked here because the order, metadata included, is stored before Stripe sees it: a value
-// Stripe refuses would make every retry of that order id fail the same way.
-const metadataSchema = () =>
-  z.optional(
-    z.record(metadataKeySchema(), textSchema(500)).check(
-      z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
-        message: `at most ${MAX_METADATA_KEYS} keys (Stripe allows 50, and the library adds order_id and vendor_id)`,
-      }),
-    ),
-  );
+export { MAX_METADATA_KEYS } from '../util/schemas.js';
 
 const commonShape = () => ({
   orderId: idSchema(),
   vendorId: idSchema(),
   currency: z.string(),
-  metadata: metadataSchema(),
+  metadata: checkoutMetadataSchema(),
   customerEmail: z.optional(z.string().check(z.email())),
   onBehalfOf: z.optional(z.boolean()),
 });
@@ -191,6 +178,7 @@ type Validated = ReturnType<typeof validate>;
 
 function assertNoConflict(order: OrderRecord, data: Validated): void {
   const differences: string[] = [];
+  if (order.chargeType !== 'destination') differences.push('a cart -> a single-vendor order');
   if (order.mode !== data.mode) differences.push(`mode ${order.mode} -> ${data.mode}`);
   if (order.amount !== data.amount) differences.push(`amount ${order.amount} -> ${data.amount}`);
   if (order.currency !== data.currency) differences.push(`currency ${order.currency} -> ${data.currency}`);

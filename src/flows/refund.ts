@@ -6,6 +6,7 @@ import type { OrderRecord, RefundHold, RefundRecord } from '../core/records.js';
 import { MarketplaceError } from '../errors.js';
 import { getOrder, mutateOrder } from '../services/orders.js';
 import { insertRecord } from '../services/records.js';
+import { transfersOfOrder } from '../services/transfers.js';
 import { REFUND } from '../core/records.js';
 import {
   getRefund,
@@ -23,8 +24,13 @@ export interface RefundInput {
   orderId: string;
   /** The platform's id for this refund: the same id again is the same refund. At most 40 characters. */
   refundId: string;
-  /** In minor units; defaults to all that is left to refund. */
+  /** In minor units; defaults to all that is left to refund. On a cart, spread over its items in proportion. */
   amount?: number;
+  /**
+   * A cart only (instead of `amount`): the items refunded, by vendor, each with its amount (default: all that is
+   * left of that item). Each vendor's transfer is reversed by the refund policy's share of its part.
+   */
+  items?: { vendorId: string; amount?: number }[];
   reason?: 'duplicate' | 'fraudulent' | 'requested_by_customer';
   /** Stored on the refund record and sent to Stripe (alongside `order_id` and `refund_id`). */
   metadata?: Record<string, string>;
@@ -40,6 +46,16 @@ const refundSchema = lazy(() =>
     orderId: idSchema(),
     refundId: idSchema().check(z.maxLength(MAX_REFUND_ID_LENGTH)),
     amount: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(99_999_999))),
+    items: z.optional(
+      z
+        .array(
+          z.strictObject({
+            vendorId: idSchema(),
+            amount: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(99_999_999))),
+          }),
+        )
+        .check(z.minLength(1), z.maxLength(100)),
+    ),
     reason: z.optional(z.enum(['duplicate', 'fraudulent', 'requested_by_customer'])),
     metadata: z.optional(
       z.record(metadataKeySchema(), textSchema(500)).check(
@@ -67,6 +83,11 @@ function sameMetadata(a: Readonly<Record<string, string>>, b: Readonly<Record<st
 function assertSameRefund(record: RefundRecord | RefundHold, data: Validated, stored?: RefundRecord): void {
   const differences: string[] = [];
   if (data.amount !== undefined && data.amount !== record.amount) differences.push(`amount ${record.amount} -> ${data.amount}`);
+  for (const part of record.parts ?? []) {
+    const named = data.items?.find((item) => item.vendorId === part.vendorId);
+    const asked = data.items ? (named ? (named.amount ?? part.amount) : 0) : part.amount;
+    if (asked !== part.amount) differences.push(`items: vendor "${part.vendorId}" ${part.amount} -> ${asked}`);
+  }
   if (stored && (data.reason ?? null) !== stored.reason) differences.push(`reason ${stored.reason} -> ${data.reason ?? null}`);
   if (stored && !sameMetadata(stored.metadata ?? {}, data.metadata ?? {})) differences.push('metadata');
   if (differences.length > 0) {
@@ -125,7 +146,12 @@ async function reserve(ctx: Context, order: OrderRecord, data: Validated): Promi
   const now = ctx.now();
   let hold: RefundHold | null = null;
   await mutateOrder(ctx, order.orderId, (current) => {
-    const reserved = reserveRefund(current, { refundId: data.refundId, amount: data.amount }, ctx.refundPolicy, now);
+    const reserved = reserveRefund(
+      current,
+      { refundId: data.refundId, amount: data.amount, ...(data.items ? { items: itemsOf(data.items) } : {}) },
+      ctx.refundPolicy,
+      now,
+    );
     hold = reserved.hold;
     return reserved.order;
   });
@@ -155,6 +181,49 @@ async function reserve(ctx: Context, order: OrderRecord, data: Validated): Promi
   return inserted.record.data;
 }
 
+function itemsOf(items: NonNullable<Validated['items']>) {
+  return items.map((item) => ({ vendorId: item.vendorId, amount: item.amount }));
+}
+
+/** `items` names a cart's vendors, each once, instead of `amount`. */
+function checkItems(order: OrderRecord, data: Validated): void {
+  if (!data.items) return;
+  const refuse = (message: string, param: string) => {
+    throw new MarketplaceError('INVALID_INPUT', `refund: ${message}`, { details: { param, orderId: order.orderId } });
+  };
+  if (order.chargeType !== 'separate')
+    refuse(`items are for carts; order "${order.orderId}" has one vendor: give amount`, 'items');
+  if (data.amount !== undefined) refuse('give amount or items, not both', 'amount');
+  const seen = new Set<string>();
+  data.items.forEach((item, i) => {
+    if (seen.has(item.vendorId)) refuse(`vendor "${item.vendorId}" is named twice in items`, `items.${i}.vendorId`);
+    seen.add(item.vendorId);
+    if (!order.items.some((line) => line.vendorId === item.vendorId)) {
+      refuse(`order "${order.orderId}" has no item of vendor "${item.vendorId}"`, `items.${i}.vendorId`);
+    }
+  });
+}
+
+/**
+ * A cart's refund reverses the vendors' transfers: each transfer it may reverse must be made first. Refused before
+ * anything is reserved or sent (`ORDER_NOT_REFUNDABLE`, with the vendors whose transfers are not paid yet).
+ */
+async function requireCartTransfers(ctx: Context, order: OrderRecord, data: Validated): Promise<void> {
+  const transfers = await transfersOfOrder(ctx, order.orderId);
+  const named = data.items?.map((item) => item.vendorId);
+  const waiting = order.items
+    .filter((item) => item.vendorAmount > 0 && (!named || named.includes(item.vendorId)))
+    .filter((item) => !transfers.some((t) => t.vendorId === item.vendorId && t.stripeTransferId))
+    .map((item) => item.vendorId);
+  if (waiting.length > 0) {
+    throw new MarketplaceError(
+      'ORDER_NOT_REFUNDABLE',
+      `refund: the transfers of ${waiting.map((v) => `"${v}"`).join(', ')} for cart "${order.orderId}" are not made yet (see settleTransfers); a refund reverses them`,
+      { details: { orderId: order.orderId, vendorIds: waiting } },
+    );
+  }
+}
+
 /** `market.refund`: see README "Refunds". */
 export async function refundOrder(ctx: Context, input: RefundInput): Promise<RefundRecord> {
   refuseForbiddenKeys((input as { metadata?: unknown } | null)?.metadata, 'refund: metadata');
@@ -165,18 +234,13 @@ export async function refundOrder(ctx: Context, input: RefundInput): Promise<Ref
       details: { orderId: data.orderId },
     });
   }
-  if (order.chargeType !== 'destination') {
-    throw new MarketplaceError(
-      'ORDER_NOT_REFUNDABLE',
-      `refund: order "${order.orderId}" uses ${order.chargeType} charges, which this version cannot refund`,
-      {
-        details: { orderId: order.orderId, chargeType: order.chargeType },
-      },
-    );
-  }
+  checkItems(order, data);
   let record = await getRefund(ctx, data.orderId, data.refundId);
   if (record) assertSameRefund(record, data, record);
-  else record = await withAttempts(() => reserve(ctx, order, data));
+  else {
+    if (order.chargeType === 'separate') await requireCartTransfers(ctx, order, data);
+    record = await withAttempts(() => reserve(ctx, order, data));
+  }
   if (record.status === 'failed' && record.stripeRefundId === null) return record;
 
   const charge = await chargeOf(ctx, (await getOrder(ctx, order.orderId)) ?? order);

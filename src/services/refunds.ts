@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { type Context, callStripe } from '../context.js';
 import type { OrderRecord, RefundMovement, RefundRecord } from '../core/records.js';
-import { REFUND } from '../core/records.js';
+import { REFUND, TRANSFER } from '../core/records.js';
 import { getStored, listRecords, mutateRecord } from './records.js';
 
 /** The refunds service: refund records, and the money a refund moves between the platform and its vendors. */
@@ -42,6 +42,7 @@ export async function moveRefundMoney(
 ): Promise<{ transferReversals: RefundMovement[]; feeRefunds: RefundMovement[] }> {
   const transferReversals: RefundMovement[] = [...(record.transferReversals ?? [])];
   const feeRefunds: RefundMovement[] = [...(record.feeRefunds ?? [])];
+  if (order.chargeType === 'separate') return { transferReversals: await reverseCartTransfers(ctx, record), feeRefunds };
   const part = record.parts?.[0];
   if (!part || order.chargeType !== 'destination') return { transferReversals, feeRefunds };
   // A fee already refunded in full (by a refund that failed afterwards) cannot be refunded again: the vendor then
@@ -99,6 +100,51 @@ export async function moveRefundMoney(
     feeRefunds.push({ vendorId: part.vendorId, id: made.id, amount: made.amount });
   }
   return { transferReversals, feeRefunds };
+}
+
+/**
+ * A cart's refund (separate charges and transfers): Stripe's refund leaves the transfers alone, so each vendor's
+ * transfer is reversed by what the policy says that vendor bears, one reversal per vendor with its own idempotency
+ * key (`refund:<orderId>:<refundId>:reversal:<vendorId>`). There is no application fee on a cart: the fee the
+ * policy "returns" is what the platform bears of the part. A reversal made by an earlier attempt whose answer was
+ * lost is found by its metadata first. Vendors already recorded are skipped, so a retry makes only what is missing.
+ */
+async function reverseCartTransfers(ctx: Context, record: RefundRecord): Promise<RefundMovement[]> {
+  const done: RefundMovement[] = [...(record.transferReversals ?? [])];
+  const transfers = await listRecords(ctx.storage, TRANSFER, { index: record.orderId, limit: 1000 });
+  for (const part of record.parts ?? []) {
+    if (part.vendorBears <= 0 || done.some((m) => m.vendorId === part.vendorId)) continue;
+    const transfer = transfers.find((t) => t.vendorId === part.vendorId && t.stripeTransferId);
+    if (!transfer?.stripeTransferId) {
+      throw new Error(`the transfer of vendor "${part.vendorId}" for cart "${record.orderId}" is not made yet`);
+    }
+    const source = transfer.stripeTransferId;
+    const key = refundIdempotencyKey(record.orderId, record.refundId, `reversal:${part.vendorId}`);
+    const listed = await callStripe('transfers.listReversals', () => ctx.stripe.transfers.listReversals(source, { limit: 100 }));
+    const made =
+      listed.data.find((r) => r.metadata?.refund_id === record.refundId) ??
+      (await callStripe('transfers.createReversal', () =>
+        ctx.stripe.transfers.createReversal(
+          source,
+          { amount: part.vendorBears, metadata: refundMetadata(record) },
+          { idempotencyKey: key },
+        ),
+      ));
+    done.push({ vendorId: part.vendorId, id: made.id, amount: made.amount });
+    await recordReversed(ctx, transfer.transferId, source);
+  }
+  return done;
+}
+
+/** Copies what Stripe says is reversed of a transfer onto its record (`reversed` once it is reversed in full). */
+async function recordReversed(ctx: Context, transferId: string, stripeTransferId: string): Promise<void> {
+  const now = ctx.now();
+  const transfer = await callStripe('transfers.retrieve', () => ctx.stripe.transfers.retrieve(stripeTransferId));
+  await mutateRecord(ctx.storage, TRANSFER, transferId, (current) => {
+    if (current.amountReversed >= transfer.amount_reversed) return null;
+    const full = transfer.amount_reversed >= current.amount;
+    return { ...current, amountReversed: transfer.amount_reversed, status: full ? 'reversed' : current.status, updatedAt: now };
+  });
 }
 
 /**

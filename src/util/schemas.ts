@@ -80,3 +80,21 @@ export function refuseForbiddenKeys(value: unknown, where: string): void {
     }
   }
 }
+
+/** Stripe allows 50 metadata keys; the library adds `order_id` and `vendor_id`. */
+export const MAX_METADATA_KEYS = 48;
+
+/**
+ * Checkout metadata: Stripe's rules (keys of at most 40 characters without square brackets, values of at
+ * most 500), checked before the order is stored, so that a value Stripe refuses cannot make every retry of
+ * that order id fail the same way.
+ */
+export function checkoutMetadataSchema() {
+  return z.optional(
+    z.record(metadataKeySchema(), textSchema(500)).check(
+      z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
+        message: `at most ${MAX_METADATA_KEYS} keys (Stripe allows 50, and the library adds order_id and vendor_id)`,
+      }),
+    ),
+  );
+}

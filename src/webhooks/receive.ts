@@ -121,10 +121,10 @@ export function safeLog(
  * Projects the event, then runs the user's handlers for its type and the `onAny` handlers, one after
  * another, all through `ctx.storage` (the transaction's storage when there is one).
  */
-async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Event, prepared: unknown): Promise<void> {
+async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Event, prepared: unknown): Promise<EventRecords> {
   const records: EventRecords = await projectorFor(event.type).apply(ctx, event, prepared);
   const handlers = registry.handlersFor(event.type);
-  if (handlers.length === 0) return;
+  if (handlers.length === 0) return records;
   if (!records.vendor) {
     // Only handlers see the vendor: it is read only when there are handlers.
     const accountId = accountIdOf(event);
@@ -159,6 +159,26 @@ async function project(ctx: Context, registry: WebhookRegistry, event: Stripe.Ev
         details: { eventId: event.id, type: event.type },
       });
     }
+  }
+  return records;
+}
+
+/**
+ * Runs the projector's `after` step (Stripe calls that follow from the stored records, such as a paid cart's
+ * transfers) once the event is settled, outside any transaction. Never throws: what it did not finish stays
+ * due in storage and is retried by `settleTransfers`.
+ */
+async function runAfter(ctx: Context, event: Stripe.Event, records: EventRecords | null): Promise<void> {
+  const after = projectorFor(event.type).after;
+  if (!after || !records) return;
+  try {
+    await after(ctx, event, records);
+  } catch (error) {
+    safeLog(ctx, 'error', 'the work that follows a processed event failed; settleTransfers retries it', {
+      eventId: event.id,
+      type: event.type,
+      error: describe(error),
+    });
   }
 }
 
@@ -220,15 +240,17 @@ export async function receiveEvent(
     if (settings.transactions && input) {
       // Prepare (reads and Stripe calls) outside; claim, project, handlers and completion in one transaction.
       const prepared = await projectorFor(event.type).prepare(ctx, event);
+      let records: EventRecords | null = null;
       const answer = await inTransaction(storage, async (tx): Promise<ReceiveOutcome | null> => {
         const taken = await tx.claimEvent(input, { leaseMs: settings.eventLeaseMs });
         if (taken.status !== 'claimed') return early(taken, ids, ctx.now(), settings.eventLeaseMs);
-        await project({ ...ctx, storage: tx }, registry, event, prepared);
+        records = await project({ ...ctx, storage: tx }, registry, event, prepared);
         if (!(await tx.settleEvent(event.id, taken.token, { status: 'processed' }))) throw new LeaseLost();
         return null;
       });
-      const done: ReceiveOutcome = answer ?? { outcome: 'processed', ...ids };
-      return done;
+      if (answer) return answer;
+      await runAfter(ctx, event, records);
+      return { outcome: 'processed', ...ids };
     }
 
     if (!claim && input) {
@@ -238,13 +260,14 @@ export async function receiveEvent(
     }
     const held = claim as Held;
     const prepared = await projectorFor(event.type).prepare(ctx, event);
+    let records: EventRecords | null = null;
     if (settings.transactions) {
       await inTransaction(storage, async (tx) => {
-        await project({ ...ctx, storage: tx }, registry, event, prepared);
+        records = await project({ ...ctx, storage: tx }, registry, event, prepared);
         if (!(await tx.settleEvent(event.id, held.token, { status: 'processed' }))) throw new LeaseLost();
       });
     } else {
-      await project(ctx, registry, event, prepared);
+      records = await project(ctx, registry, event, prepared);
       if (!(await storage.settleEvent(event.id, held.token, { status: 'processed' }))) {
         safeLog(
           ctx,
@@ -254,6 +277,7 @@ export async function receiveEvent(
         );
       }
     }
+    await runAfter(ctx, event, records);
     return { outcome: 'processed', ...ids };
   } catch (error) {
     if (error instanceof LeaseLost) {

@@ -3,6 +3,7 @@ import type { StripeSandbox } from 'stripe-marketplace/testing';
 import { pages } from '../../examples/shared/routes.js';
 import { createExample } from '../../examples/shared/setup.js';
 import {
+  activeDriver,
   type Framework,
   type RunningExample,
   formAction,
@@ -91,6 +92,43 @@ describe.each<Framework>(['express', 'fastify'])('the %s example, over HTTP agai
     expect(again.location).toBe(`${base}/orders/${orderId}`);
     const orders = await app.example.market.listOrders();
     expect(orders.filter((o) => o.orderId === orderId)).toHaveLength(1);
+  });
+
+  it('books a shared trip with two drivers: one payment, and each driver is paid their leg by transfer', async () => {
+    sandbox = await startSandbox({ webhooks: { autoDeliver: false } });
+    data = tempDataDir();
+    app = await startExample(framework, sandbox, data.dir);
+    registerWebhooks(sandbox, app.baseUrl);
+    const base = app.baseUrl;
+    await activeDriver(app, sandbox, 'driver-one');
+    await activeDriver(app, sandbox, 'driver-two');
+    await sandbox.flushWebhooks();
+
+    const shop = await get(`${base}/shop`);
+    const trip = /<div class="card" id="shared-trip">([\s\S]*?)<\/div>/.exec(shop.text)![1]!;
+    expect(trip).toContain('£30.50');
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(trip)![1]!;
+    expect([field('first'), field('second')].sort()).toEqual(['driver-one', 'driver-two']);
+    const orderId = field('orderId');
+    const buy = await post(`${base}/trips`, { first: field('first'), second: field('second'), orderId });
+    expect(buy.status).toBe(303);
+    const checkoutPage = await get(buy.location!);
+    expect(checkoutPage.text).toContain('30.50');
+    const paid = await post(formAction(checkoutPage.text, buy.location!), { card_number: '4242 4242 4242 4242' });
+    expect(paid.location).toBe(`${base}/orders/${orderId}`);
+    expect((await sandbox.flushWebhooks()).failed).toEqual([]);
+
+    const order = await get(paid.location!);
+    expect(textOf(order.text, 'order-status')).toBe('succeeded');
+    // 12 % of each leg: 1200 -> 144 (driver 1056), 1850 -> 222 (driver 1628); both transfers made.
+    const row = (vendorId: string) => new RegExp(`<tr data-vendor="${vendorId}">([\\s\\S]*?)</tr>`).exec(order.text)![1]!;
+    expect(row(field('first'))).toMatch(/£12\.00[\s\S]*£1\.44[\s\S]*£10\.56[\s\S]*paid/);
+    expect(row(field('second'))).toMatch(/£18\.50[\s\S]*£2\.22[\s\S]*£16\.28[\s\S]*paid/);
+    const transfers = await app.example.market.listTransfers(orderId);
+    expect(transfers.map((t) => t.amount).sort((a, b) => a - b)).toEqual([1056, 1628]);
+    expect(transfers.reduce((s, t) => s + t.amount, 0) + 144 + 222).toBe(3050);
+    const platform = await get(`${base}/platform`);
+    expect(new RegExp(`<tr data-order="${orderId}">([\\s\\S]*?)</tr>`).exec(platform.text)![1]).toContain('£3.66');
   });
 
   it('answers a bad webhook with 400 through the framework entry point', async () => {

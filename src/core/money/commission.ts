@@ -19,6 +19,20 @@ export interface CommissionContext {
   readonly subscriptionId?: string;
   /** For a subscription's invoice: Stripe's invoice (`in_...`); absent when the fee is priced before the invoice exists. */
   readonly invoiceId?: string;
+  /**
+   * For a cart (`createCheckout` with `items`): the item being priced, which the policy is asked about once.
+   * `amount`, `vendorId` and `accountId` are then the item's. Absent for a single-vendor checkout.
+   */
+  readonly item?: CommissionItem;
+}
+
+/** The cart item a commission policy prices. */
+export interface CommissionItem {
+  /** The item's position in the cart's `items`, from 0. */
+  readonly index: number;
+  /** How many items the cart has. */
+  readonly count: number;
+  readonly description: string | null;
 }
 
 /**

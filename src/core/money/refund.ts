@@ -144,6 +144,12 @@ export interface SplitRefundInput {
   readonly lines: readonly RefundLine[];
   /** This refund's amount: a positive integer, at most what the lines have left. */
   readonly amount: number;
+  /**
+   * For a cart refund that names its items: the part of `amount` for each line, in the lines' order (0 for a line
+   * not named). It must add up to `amount`, each part within what its line has left. Without it, `amount` is
+   * allocated in proportion to the lines (`allocateRefund`).
+   */
+  readonly allocation?: readonly number[];
 }
 
 /**
@@ -153,7 +159,8 @@ export interface SplitRefundInput {
  * never exceeds its fee.
  */
 export function splitRefund(policy: RefundPolicy, input: SplitRefundInput): RefundPart[] {
-  const allocation = allocateRefund(input.lines, input.amount);
+  const allocation = input.allocation ?? allocateRefund(input.lines, input.amount);
+  if (input.allocation) checkAllocation(input.lines, input.allocation, input.amount);
   return input.lines.map((line, i) => {
     const amount = allocation[i] as number;
     let share: RefundShare;
@@ -191,4 +198,20 @@ function checkShare(share: RefundShare, line: RefundLine, amount: number, charge
   if (line.feeReturned + feeReturned > line.applicationFeeAmount) fail('the fee returned would exceed the fee');
   const vendorCap = chargeType === 'separate' ? line.vendorAmount : line.amount;
   if (line.vendorBore + vendorBears > vendorCap) fail('the vendor would give back more than they received');
+}
+
+/** An explicit allocation must name every line once, add up to the refund, and stay within what each line has left. */
+function checkAllocation(lines: readonly RefundLine[], allocation: readonly number[], amount: number): void {
+  if (allocation.length !== lines.length) throw new RangeError('splitRefund: the allocation must have one part per line');
+  let sum = 0;
+  allocation.forEach((part, i) => {
+    const line = lines[i] as RefundLine;
+    if (!Number.isSafeInteger(part) || part < 0 || part > line.amount - line.refunded) {
+      throw new RangeError(
+        `splitRefund: the part ${part} for vendor "${line.vendorId}" is outside 0..${line.amount - line.refunded}`,
+      );
+    }
+    sum += part;
+  });
+  if (sum !== amount) throw new RangeError(`splitRefund: the allocation adds up to ${sum}, not ${amount}`);
 }

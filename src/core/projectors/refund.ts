@@ -66,6 +66,30 @@ export interface ReserveInput {
   readonly refundId: string;
   /** The amount asked for; undefined for all that is left. */
   readonly amount: number | undefined;
+  /**
+   * A cart refund that names its items: the amount per vendor (undefined: all that is left of that vendor's item).
+   * The refund's amount is then their sum.
+   */
+  readonly items?: readonly { readonly vendorId: string; readonly amount: number | undefined }[];
+}
+
+/** The per-line allocation of a refund that names its items, and its total. Throws `REFUND_EXCEEDS_REMAINING`. */
+function itemAllocation(order: OrderRecord, lines: readonly RefundLine[], items: NonNullable<ReserveInput['items']>) {
+  const allocation = lines.map((line) => {
+    const named = items.find((item) => item.vendorId === line.vendorId);
+    if (!named) return 0;
+    const left = line.amount - line.refunded;
+    const amount = named.amount ?? left;
+    if (left <= 0 || amount > left) {
+      throw new MarketplaceError(
+        'REFUND_EXCEEDS_REMAINING',
+        `order "${order.orderId}": a refund of ${amount} on vendor "${line.vendorId}"'s item exceeds the ${left} left on it`,
+        { details: { orderId: order.orderId, vendorId: line.vendorId, amount, remaining: left } },
+      );
+    }
+    return amount;
+  });
+  return { allocation, amount: allocation.reduce((sum, part) => sum + part, 0) };
 }
 
 /**
@@ -90,7 +114,9 @@ export function reserveRefund(
     );
   }
   const left = refundableAmount(order);
-  const amount = input.amount ?? left;
+  const lines = refundLines(order);
+  const named = input.items ? itemAllocation(order, lines, input.items) : null;
+  const amount = named?.amount ?? input.amount ?? left;
   if (left <= 0 || amount > left) {
     throw new MarketplaceError(
       'REFUND_EXCEEDS_REMAINING',
@@ -102,8 +128,9 @@ export function reserveRefund(
     orderId: order.orderId,
     currency: order.currency,
     chargeType: order.chargeType,
-    lines: refundLines(order),
+    lines,
     amount,
+    ...(named ? { allocation: named.allocation } : {}),
   });
   const hold: RefundHold = { amount, state: 'reserved', parts };
   return { order: { ...order, refundHolds: { ...holdsOf(order), [input.refundId]: hold }, updatedAt: now }, hold };

@@ -9,7 +9,7 @@ import { noSuch } from './errors.js';
 import { closeDispute as close, DISPUTES } from './resources/disputes.js';
 import { failPayout as failPayoutNow, PAYOUT_FAILURES, PAYOUTS } from './resources/payouts.js';
 import { settle } from './resources/settlement.js';
-import { failRefund as fail } from './resources/refunds.js';
+import { failRefund as failStripeRefund } from './resources/refunds.js';
 
 /** Closes an open dispute as the card network decides it: `won` reinstates the withdrawn funds, `lost` keeps them withdrawn. */
 export function closeDispute(core: SandboxCore, disputeId: string, outcome: 'won' | 'lost'): Stripe.Dispute {
@@ -49,5 +49,7 @@ export function failPayout(core: SandboxCore, payoutId: string, failureCode = 'a
 
 /** Fails a refund after the fact, as a card network may (`lost_or_stolen_card`, `expired_or_canceled_card`, `unknown`). */
 export function failRefund(core: SandboxCore, refundId: string, reason = 'expired_or_canceled_card'): Stripe.Refund {
-  return clone(core.withRequest({ account: core.platformId, path: `/refunds/${refundId}` }, () => fail(core, refundId, reason)));
+  return clone(
+    core.withRequest({ account: core.platformId, path: `/refunds/${refundId}` }, () => failStripeRefund(core, refundId, reason)),
+  );
 }

@@ -4,6 +4,7 @@ import { chargeRefundedProjector, checkoutSessionProjector, lookupProjector, pay
 import { payoutProjector } from './payout.js';
 import { refundProjector } from './refund.js';
 import { invoiceProjector, subscriptionProjector } from './subscription.js';
+import { withCartTransfers, withHeldTransfers } from './transfer.js';
 import type { Projector } from './types.js';
 
 /**
@@ -11,14 +12,14 @@ import type { Projector } from './types.js';
  * projector here; events of other types are only looked up for the handlers.
  */
 const PROJECTORS: Readonly<Record<string, Projector>> = {
-  'account.updated': accountUpdatedProjector,
+  'account.updated': withHeldTransfers(accountUpdatedProjector),
   'account.application.deauthorized': deauthorizedProjector,
-  'payment_intent.succeeded': paymentIntentProjector,
+  'payment_intent.succeeded': withCartTransfers(paymentIntentProjector),
   'payment_intent.processing': paymentIntentProjector,
   'payment_intent.payment_failed': paymentIntentProjector,
   'payment_intent.canceled': paymentIntentProjector,
-  'checkout.session.completed': checkoutSessionProjector,
-  'checkout.session.async_payment_succeeded': checkoutSessionProjector,
+  'checkout.session.completed': withCartTransfers(checkoutSessionProjector),
+  'checkout.session.async_payment_succeeded': withCartTransfers(checkoutSessionProjector),
   'checkout.session.async_payment_failed': checkoutSessionProjector,
   'checkout.session.expired': checkoutSessionProjector,
   'charge.refunded': chargeRefundedProjector,

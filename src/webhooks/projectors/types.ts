@@ -36,6 +36,12 @@ export interface EventRecords {
 export interface Projector<P = unknown> {
   prepare(ctx: Context, event: Stripe.Event): Promise<P>;
   apply(ctx: Context, event: Stripe.Event, prepared: P): Promise<EventRecords>;
+  /**
+   * Optional: Stripe calls that follow from what `apply` wrote (a paid cart's transfers), run after the event
+   * is settled as processed, outside any transaction. It only acts on work a stored record describes, so a
+   * failure here is not the event's: it is logged, and the record stays due for `settleTransfers`.
+   */
+  after?(ctx: Context, event: Stripe.Event, records: EventRecords): Promise<void>;
 }
 
 export function idOf(value: string | { id: string } | null | undefined): string | null {
