@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { type Context, callStripe } from '../context.js';
 import { reserveRefund, openRefund, refundStatusOf, releaseRefund } from '../core/projectors/refund.js';
 import type { OrderRecord, RefundHold, RefundRecord } from '../core/records.js';
+import { currencyInfo } from '../core/money/currencies.js';
 import { MarketplaceError } from '../errors.js';
 import { getOrder, mutateOrder } from '../services/orders.js';
 import { insertRecord } from '../services/records.js';
@@ -172,6 +173,15 @@ export async function refundOrder(ctx: Context, input: RefundInput): Promise<Ref
       {
         details: { orderId: order.orderId, chargeType: order.chargeType },
       },
+    );
+  }
+  const multipleOf = currencyInfo(order.currency)?.multipleOf ?? 1;
+  if (data.amount !== undefined && data.amount % multipleOf !== 0) {
+    // Stripe applies the charge's rule to refunds: https://docs.stripe.com/currencies#three-decimal
+    throw new MarketplaceError(
+      'INVALID_INPUT',
+      `refund: amount ${data.amount} is not valid for ${order.currency.toUpperCase()}: Stripe requires a multiple of ${multipleOf}`,
+      { details: { param: 'amount', multipleOf } },
     );
   }
   let record = await getRefund(ctx, data.orderId, data.refundId);

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { isMarketplaceError, type MarketplaceOptions } from '../../src/index.js';
+import { completeHostedOnboarding, world } from '../world.js';
+
+// Stripe facts these tests depend on:
+// - Three-decimal currencies (BHD, JOD, KWD, OMR, TND): "The API supports three-decimal currencies for the standard
+//   payment flows, including Payment Intents, Refunds, and Disputes. However, [...] these API calls require the
+//   least-significant (last) digit to be 0." https://docs.stripe.com/currencies#three-decimal
+// - ISK and UGX are sent as two-decimal amounts that must be divisible by 100: https://docs.stripe.com/currencies#special-cases
+
+const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://market.example/refresh' };
+
+async function paidOrder(currency: string, amount: number, options: Partial<MarketplaceOptions> = {}) {
+  const w = world(options);
+  const { url, accountId } = await w.market.onboardVendor({ vendorId: 'driver_42', country: 'GB', ...urls });
+  await completeHostedOnboarding(w, url);
+  await w.sandbox.flushWebhooks();
+  const checkout = await w.market.createCheckout({ orderId: 'order_1', vendorId: 'driver_42', amount, currency });
+  await w.stripe.paymentIntents.confirm(checkout.paymentIntentId, {
+    payment_method: 'pm_card_visa',
+    return_url: 'https://market.example/paid',
+  });
+  await w.sandbox.flushWebhooks();
+  const charge = (await w.stripe.paymentIntents.retrieve(checkout.paymentIntentId)).latest_charge as string;
+  return { ...w, accountId, charge, fee: checkout.applicationFeeAmount };
+}
+
+describe('market.refund: amounts Stripe refuses for the currency', () => {
+  it('a KWD refund whose last digit is not 0 is INVALID_INPUT before Stripe, and nothing is reserved', async () => {
+    const w = await paidOrder('kwd', 10_000);
+    const error = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 1 }).catch((e: unknown) => e);
+    expect(isMarketplaceError(error, 'INVALID_INPUT')).toBe(true);
+    expect((await w.stripe.refunds.list({ charge: w.charge })).data).toHaveLength(0);
+    expect(await w.market.getRefund('order_1', 'r1')).toBeNull();
+    expect(await w.market.getOrder('order_1')).toMatchObject({ status: 'succeeded', amountRefunded: 0 });
+    const ok = await w.market.refund({ orderId: 'order_1', refundId: 'r2', amount: 9_990 });
+    expect(ok).toMatchObject({ status: 'succeeded', amount: 9_990 });
+    const rest = await w.market.refund({ orderId: 'order_1', refundId: 'r3' });
+    expect(rest.amount).toBe(10);
+  });
+
+  it('an ISK refund not divisible by 100 is INVALID_INPUT before Stripe', async () => {
+    const w = await paidOrder('isk', 500_000);
+    const error = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 150 }).catch((e: unknown) => e);
+    expect(isMarketplaceError(error, 'INVALID_INPUT')).toBe(true);
+    expect((await w.stripe.refunds.list({ charge: w.charge })).data).toHaveLength(0);
+    const ok = await w.market.refund({ orderId: 'order_1', refundId: 'r2', amount: 200 });
+    expect(ok).toMatchObject({ status: 'succeeded', amount: 200 });
+  });
+
+  it('the sandbox refuses a KWD refund whose last digit is not 0, as Stripe does', async () => {
+    const w = await paidOrder('kwd', 10_000);
+    const error = await w.stripe.refunds.create({ charge: w.charge, amount: 5 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 400 });
+    expect((await w.stripe.refunds.create({ charge: w.charge, amount: 10 })).amount).toBe(10);
+  });
+});
