@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { Marketplace, memoryStorage, percentage } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Marketplace, type MarketplaceOptions, memoryStorage, percentage } from '../../src/index.js';
 import { createSandbox } from '../../src/testing/index.js';
 import { completeHostedOnboarding } from '../world.js';
 import { signed } from '../integration/events.js';
+import { pgliteFactory } from '../storage/helpers.js';
 
 // Stripe facts these tests depend on:
 // - Stripe does not guarantee the order of events, and may deliver an event more than once:
@@ -12,7 +13,7 @@ import { signed } from '../integration/events.js';
 const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://market.example/refresh' };
 
 /** A marketplace whose webhooks are captured, so a test delivers them in any order, concurrently or twice. */
-async function capturedWorld() {
+async function capturedWorld(options: Partial<MarketplaceOptions> = {}) {
   const sandbox = createSandbox({ webhooks: { autoDeliver: false } });
   const stripe = sandbox.stripe();
   let live = true;
@@ -30,6 +31,7 @@ async function capturedWorld() {
     commission: percentage(12),
     webhookSecrets: { platform: platform.secret, connect: connect.secret },
     livemode: false,
+    ...options,
   });
   const w = { sandbox, stripe, market };
   const { url, accountId } = await market.onboardVendor({ vendorId: 'driver_42', country: 'GB', ...urls });
@@ -104,5 +106,29 @@ describe('refund events delivered out of order, twice or at once', () => {
     expect(await w.market.getOrder('order_1')).toMatchObject({ status: 'succeeded', amountRefunded: 0 });
     // Everyone stands as before the refund: the platform got the failed refund's amount back.
     expect([w.balance('platform'), w.balance(w.accountId)]).toEqual([240, 1760]);
+  });
+
+  describe('on PGlite with webhookTransactions', () => {
+    const lite = pgliteFactory();
+    afterAll(() => lite.close());
+
+    it('a library refund that fails: its events twice, reordered and at once, restore the vendor once', async () => {
+      const storage = await lite.create();
+      const w = await capturedWorld({ storage, webhookTransactions: true });
+      w.hold();
+      const refund = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 1000 });
+      expect(refund.parts?.[0]).toMatchObject({ vendorBears: 880, feeReturned: 120 });
+      w.sandbox.failRefund(refund.stripeRefundId as string, 'unknown');
+      const events = (await w.capture()).filter((e) => e.type.startsWith('refund.'));
+      const bodies = [...events].reverse().map((e) => e.body);
+      const answers = await Promise.all([...bodies, ...bodies].map((body) => w.send(body)));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      const record = await w.market.getRefund('order_1', 'r1');
+      expect(record).toMatchObject({ status: 'failed', failureReason: 'unknown' });
+      expect(record?.restores?.map((m) => m.amount)).toEqual([880]);
+      expect(await w.market.getOrder('order_1')).toMatchObject({ status: 'succeeded', amountRefunded: 0 });
+      expect([w.balance('platform'), w.balance(w.accountId)]).toEqual([240, 1760]);
+      await lite.cleanup(storage);
+    });
   });
 });
