@@ -6,6 +6,7 @@ import { completeHostedOnboarding, world } from '../world.js';
 // - Three-decimal currencies (BHD, JOD, KWD, OMR, TND): "The API supports three-decimal currencies for the standard
 //   payment flows, including Payment Intents, Refunds, and Disputes. However, [...] these API calls require the
 //   least-significant (last) digit to be 0." https://docs.stripe.com/currencies#three-decimal
+// - Idempotency keys "can be removed after they're at least 24 hours old": https://docs.stripe.com/api/idempotent_requests
 // - ISK and UGX are sent as two-decimal amounts that must be divisible by 100: https://docs.stripe.com/currencies#special-cases
 
 const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://market.example/refresh' };
@@ -53,5 +54,31 @@ describe('market.refund: amounts Stripe refuses for the currency', () => {
     const error = await w.stripe.refunds.create({ charge: w.charge, amount: 5 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 400 });
     expect((await w.stripe.refunds.create({ charge: w.charge, amount: 10 })).amount).toBe(10);
+  });
+});
+
+describe('market.refund: a retry after the answer was lost', () => {
+  it('a day later, without webhooks, finds the refund Stripe made instead of refunding the customer twice', async () => {
+    const w = await paidOrder('gbp', 2000);
+    const original = w.stripe.refunds.create.bind(w.stripe.refunds);
+    let lost = 1;
+    w.stripe.refunds.create = (async (...args: Parameters<typeof original>) => {
+      const made = await original(...args);
+      if (lost-- > 0) throw Object.assign(new Error('socket hang up'), { type: 'StripeConnectionError' });
+      return made;
+    }) as typeof original;
+    const error = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 }).catch((e: unknown) => e);
+    expect(isMarketplaceError(error, 'STRIPE_ERROR')).toBe(true);
+    expect(await w.market.getRefund('order_1', 'r1')).toMatchObject({ status: 'pending', stripeRefundId: null });
+    // The webhooks are not delivered, and Stripe forgets the idempotency key.
+    w.sandbox.advanceTime(25 * 3600 * 1000);
+    const done = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 });
+    expect(done).toMatchObject({ status: 'succeeded', amount: 500 });
+    const refunds = (await w.stripe.refunds.list({ charge: w.charge })).data;
+    expect(refunds.map((r) => r.amount)).toEqual([500]);
+    expect(done.stripeRefundId).toBe(refunds[0]?.id);
+    expect(done.transferReversals?.map((m) => m.amount)).toEqual([500]);
+    expect(done.feeRefunds?.map((m) => m.amount)).toEqual([60]);
+    expect(await w.market.getOrder('order_1')).toMatchObject({ status: 'partially_refunded', amountRefunded: 500 });
   });
 });
