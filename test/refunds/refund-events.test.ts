@@ -13,8 +13,8 @@ import { pgliteFactory } from '../storage/helpers.js';
 const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://market.example/refresh' };
 
 /** A marketplace whose webhooks are captured, so a test delivers them in any order, concurrently or twice. */
-async function capturedWorld(options: Partial<MarketplaceOptions> = {}) {
-  const sandbox = createSandbox({ webhooks: { autoDeliver: false } });
+async function capturedWorld(options: Partial<MarketplaceOptions> = {}, platformBalance?: Record<string, number>) {
+  const sandbox = createSandbox({ webhooks: { autoDeliver: false }, ...(platformBalance ? { platformBalance } : {}) });
   const stripe = sandbox.stripe();
   let live = true;
   const captured: { type: string; body: string }[] = [];
@@ -106,6 +106,31 @@ describe('refund events delivered out of order, twice or at once', () => {
     expect(await w.market.getOrder('order_1')).toMatchObject({ status: 'succeeded', amountRefunded: 0 });
     // Everyone stands as before the refund: the platform got the failed refund's amount back.
     expect([w.balance('platform'), w.balance(w.accountId)]).toEqual([240, 1760]);
+  });
+
+  it('a restore transfer whose answer was lost is found a day later, not made twice', async () => {
+    // Idempotency keys "can be removed after they're at least 24 hours old": https://docs.stripe.com/api/idempotent_requests
+    // The platform has funds of its own, so a second restore would go through.
+    const w = await capturedWorld({}, { gbp: 10_000 });
+    w.hold();
+    const refund = await w.market.refund({ orderId: 'order_1', refundId: 'r1' });
+    w.sandbox.failRefund(refund.stripeRefundId as string, 'unknown');
+    const failed = (await w.capture()).find((e) => e.type === 'refund.failed');
+    const original = w.stripe.transfers.create.bind(w.stripe.transfers);
+    let lost = 1;
+    w.stripe.transfers.create = (async (...args: Parameters<typeof original>) => {
+      const made = await original(...args);
+      if (lost-- > 0) throw Object.assign(new Error('socket hang up'), { type: 'StripeConnectionError' });
+      return made;
+    }) as typeof original;
+    expect((await w.send(failed?.body ?? '')).status).toBe(500);
+    w.sandbox.advanceTime(25 * 3600 * 1000);
+    const second = await w.send(failed?.body ?? '');
+    expect(second.status).toBe(200);
+    const record = await w.market.getRefund('order_1', 'r1');
+    expect(record?.restores?.map((m) => m.amount)).toEqual([1760]);
+    // The vendor got back the 1760 they bore, once; the platform stands at its fee.
+    expect([w.balance('platform'), w.balance(w.accountId)]).toEqual([10_240, 1760]);
   });
 
   describe('on PGlite with webhookTransactions', () => {

@@ -81,4 +81,34 @@ describe('market.refund: a retry after the answer was lost', () => {
     expect(done.feeRefunds?.map((m) => m.amount)).toEqual([60]);
     expect(await w.market.getOrder('order_1')).toMatchObject({ status: 'partially_refunded', amountRefunded: 500 });
   });
+
+  it('a day later, the reversal and the fee refund whose answers were lost are found, not made twice', async () => {
+    const w = await paidOrder('gbp', 2000);
+    const reverse = w.stripe.transfers.createReversal.bind(w.stripe.transfers);
+    const refundFee = w.stripe.applicationFees.createRefund.bind(w.stripe.applicationFees);
+    let lostReversal = 1;
+    let lostFee = 1;
+    w.stripe.transfers.createReversal = (async (...args: Parameters<typeof reverse>) => {
+      const made = await reverse(...args);
+      if (lostReversal-- > 0) throw Object.assign(new Error('socket hang up'), { type: 'StripeConnectionError' });
+      return made;
+    }) as typeof reverse;
+    w.stripe.applicationFees.createRefund = (async (...args: Parameters<typeof refundFee>) => {
+      const made = await refundFee(...args);
+      if (lostFee-- > 0) throw Object.assign(new Error('socket hang up'), { type: 'StripeConnectionError' });
+      return made;
+    }) as typeof refundFee;
+    await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 }).catch(() => undefined);
+    w.sandbox.advanceTime(25 * 3600 * 1000);
+    await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 }).catch(() => undefined);
+    w.sandbox.advanceTime(25 * 3600 * 1000);
+    const done = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 500 });
+    const charge = await w.stripe.charges.retrieve(w.charge);
+    const transfer = await w.stripe.transfers.retrieve(charge.transfer as string);
+    const fee = await w.stripe.applicationFees.retrieve(charge.application_fee as string);
+    // The vendor gives back 440 and the platform returns 60 of its fee: one reversal of 500, one fee refund of 60.
+    expect([transfer.amount_reversed, fee.amount_refunded]).toEqual([500, 60]);
+    expect(done.transferReversals?.map((m) => m.amount)).toEqual([500]);
+    expect(done.feeRefunds?.map((m) => m.amount)).toEqual([60]);
+  });
 });
