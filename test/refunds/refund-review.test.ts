@@ -111,4 +111,20 @@ describe('market.refund: a retry after the answer was lost', () => {
     expect(done.transferReversals?.map((m) => m.amount)).toEqual([500]);
     expect(done.feeRefunds?.map((m) => m.amount)).toEqual([60]);
   });
+
+  it('a fee refund whose answer was lost: the retry right after finishes the refund (no idempotency error)', async () => {
+    const w = await paidOrder('gbp', 2000);
+    const refundFee = w.stripe.applicationFees.createRefund.bind(w.stripe.applicationFees);
+    let lost = 1;
+    w.stripe.applicationFees.createRefund = (async (...args: Parameters<typeof refundFee>) => {
+      const made = await refundFee(...args);
+      if (lost-- > 0) throw Object.assign(new Error('socket hang up'), { type: 'StripeConnectionError' });
+      return made;
+    }) as typeof refundFee;
+    await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 2000 }).catch(() => undefined);
+    const done = await w.market.refund({ orderId: 'order_1', refundId: 'r1', amount: 2000 });
+    expect(done.transferReversals?.map((m) => m.amount)).toEqual([2000]);
+    expect(done.feeRefunds?.map((m) => m.amount)).toEqual([240]);
+    expect(w.sandbox.balances().find((b) => b.account === w.accountId)?.available).toBe(0);
+  });
 });
