@@ -156,3 +156,29 @@ describe('subscriptions under stress', () => {
     ]);
   });
 });
+
+describe('the first invoice fee reversal', () => {
+  // https://docs.stripe.com/api/transfer_reversals: a transfer can be reversed in parts; `amount_reversed` sums them all.
+  it('is made even when the transfer was partly reversed by a refund before invoice.paid was processed', async () => {
+    const w = await ready(fixedFee({ gbp: 150 }));
+    const created = await w.market.createSubscription({
+      subscriptionId: 'sub_local_1',
+      vendorId: 'coach_7',
+      customer: { email: 'rider@example.com' },
+      price: { amount: 900, currency: 'gbp', interval: 'month' },
+    });
+    if (created.mode !== 'embedded' || !created.clientSecret) throw new Error('expected an embedded subscription');
+    const intentId = created.clientSecret.split('_secret_')[0] as string;
+    const intent = await w.stripe.paymentIntents.confirm(intentId, {
+      payment_method: 'pm_card_visa',
+      return_url: 'https://market.example/p',
+    });
+    // A refund of 100 made in the Dashboard with reverse_transfer, before the invoice's events are processed.
+    await w.stripe.refunds.create({ charge: intent.latest_charge as string, amount: 100, reverse_transfer: true });
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const invoice = (await w.market.listInvoices('sub_local_1'))[0];
+    expect(invoice).toMatchObject({ status: 'paid', applicationFeeAmount: 150, feeMethod: 'transfer_reversal' });
+    // The vendor received 900, gave back 100 with the refund, and 150 as the platform's fee.
+    expect(await vendorNet(w)).toBe(900 - 100 - 150);
+  });
+});
