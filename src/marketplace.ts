@@ -51,12 +51,7 @@ import {
 } from './flows/cart.js';
 import { parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
-import {
-  listOrdersSchema,
-  listVendorsSchema,
-  optionsSchema,
-  settleTransfersSchema,
-} from './marketplace-schemas.js';
+import { listOrdersSchema, listVendorsSchema, optionsSchema, settleTransfersSchema } from './marketplace-schemas.js';
 export { MAX_LIST_LIMIT } from './marketplace-schemas.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
 import { handleWebhook, type WebhookInput } from './webhooks/handle.js';

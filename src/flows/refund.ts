@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { type Context, callStripe } from '../context.js';
 import { reserveRefund, openRefund, refundStatusOf, releaseRefund } from '../core/projectors/refund.js';
 import type { OrderRecord, RefundHold, RefundRecord } from '../core/records.js';
+import { currencyInfo } from '../core/money/currencies.js';
 import { MarketplaceError } from '../errors.js';
 import { getOrder, mutateOrder } from '../services/orders.js';
 import { insertRecord } from '../services/records.js';
@@ -235,7 +236,18 @@ export async function refundOrder(ctx: Context, input: RefundInput): Promise<Ref
     });
   }
   checkItems(order, data);
+  // One refund on the charge: Stripe applies the charge's amount rule to it (https://docs.stripe.com/currencies#three-decimal).
+  const multipleOf = currencyInfo(order.currency)?.multipleOf ?? 1;
+  const asked = data.amount ?? data.items?.reduce((sum, item) => (item.amount === undefined ? Number.NaN : sum + item.amount), 0);
+  if (asked !== undefined && Number.isFinite(asked) && asked % multipleOf !== 0) {
+    throw new MarketplaceError(
+      'INVALID_INPUT',
+      `refund: amount ${asked} is not valid for ${order.currency.toUpperCase()}: Stripe requires a multiple of ${multipleOf}`,
+      { details: { param: data.amount !== undefined ? 'amount' : 'items', multipleOf } },
+    );
+  }
   let record = await getRefund(ctx, data.orderId, data.refundId);
+  const retry = record !== null;
   if (record) assertSameRefund(record, data, record);
   else {
     if (order.chargeType === 'separate') await requireCartTransfers(ctx, order, data);
@@ -244,7 +256,7 @@ export async function refundOrder(ctx: Context, input: RefundInput): Promise<Ref
   if (record.status === 'failed' && record.stripeRefundId === null) return record;
 
   const charge = await chargeOf(ctx, (await getOrder(ctx, order.orderId)) ?? order);
-  if (record.stripeRefundId === null) record = await createStripeRefund(ctx, record, charge);
+  if (record.stripeRefundId === null) record = await createStripeRefund(ctx, record, charge, retry);
   const status = record.status;
   if (status === 'failed' || status === 'canceled') return record;
   return settle(ctx, record, charge);
@@ -265,7 +277,31 @@ async function withAttempts<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function createStripeRefund(ctx: Context, record: RefundRecord, charge: Stripe.Charge): Promise<RefundRecord> {
+/**
+ * The refund an earlier call made under this refund id when its answer was lost, found among the charge's refunds by the
+ * `order_id` and `refund_id` the library puts in their metadata: Stripe may forget the idempotency key after 24 hours
+ * (https://docs.stripe.com/api/idempotent_requests), and a second `refunds.create` would refund the customer twice.
+ */
+async function madeBefore(ctx: Context, record: RefundRecord, charge: Stripe.Charge): Promise<Stripe.Refund | null> {
+  let startingAfter: string | undefined;
+  for (;;) {
+    const after = startingAfter;
+    const page = await callStripe('refunds.list', () =>
+      ctx.stripe.refunds.list({ charge: charge.id, limit: 100, ...(after ? { starting_after: after } : {}) }),
+    );
+    const found = page.data.find((r) => r.metadata?.refund_id === record.refundId && r.metadata?.order_id === record.orderId);
+    if (found) return found;
+    if (!page.has_more || page.data.length === 0) return null;
+    startingAfter = page.data[page.data.length - 1]?.id;
+  }
+}
+
+async function createStripeRefund(
+  ctx: Context,
+  record: RefundRecord,
+  charge: Stripe.Charge,
+  retry: boolean,
+): Promise<RefundRecord> {
   const params: Stripe.RefundCreateParams = {
     charge: charge.id,
     amount: record.amount,
@@ -273,10 +309,14 @@ async function createStripeRefund(ctx: Context, record: RefundRecord, charge: St
   };
   if (record.reason) params.reason = record.reason as Stripe.RefundCreateParams.Reason;
   let refund: Stripe.Refund;
+  // Outside the try: a failed look-up is not Stripe refusing the refund, so it must not release the reservation.
+  const earlier = retry ? await madeBefore(ctx, record, charge) : null;
   try {
-    refund = await callStripe('refunds.create', () =>
-      ctx.stripe.refunds.create(params, { idempotencyKey: refundIdempotencyKey(record.orderId, record.refundId) }),
-    );
+    refund =
+      earlier ??
+      (await callStripe('refunds.create', () =>
+        ctx.stripe.refunds.create(params, { idempotencyKey: refundIdempotencyKey(record.orderId, record.refundId) }),
+      ));
   } catch (error) {
     if (refused(error)) {
       const now = ctx.now();

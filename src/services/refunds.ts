@@ -28,6 +28,23 @@ export function mutateRefund(ctx: Context, record: RefundRecord, change: (curren
 
 const refundMetadata = (record: RefundRecord) => ({ order_id: record.orderId, refund_id: record.refundId });
 
+const isOwn = (record: RefundRecord) => (m: { metadata?: Stripe.Metadata | null }) =>
+  m.metadata?.refund_id === record.refundId && m.metadata?.order_id === record.orderId;
+
+/** The reversal of `transferId` this refund made, by the metadata the library puts on it, or null. */
+async function ownReversal(ctx: Context, transferId: string, record: RefundRecord): Promise<Stripe.TransferReversal | null> {
+  const page = await callStripe('transfers.listReversals', () => ctx.stripe.transfers.listReversals(transferId, { limit: 100 }));
+  return page.data.find(isOwn(record)) ?? null;
+}
+
+/** The refund of the application fee `feeId` this refund made, by its metadata, or null. */
+async function ownFeeRefund(ctx: Context, feeId: string, record: RefundRecord): Promise<Stripe.FeeRefund | null> {
+  const page = await callStripe('applicationFees.listRefunds', () =>
+    ctx.stripe.applicationFees.listRefunds(feeId, { limit: 100 }),
+  );
+  return page.data.find(isOwn(record)) ?? null;
+}
+
 /**
  * Moves what the refund policy decided, on a destination charge: one transfer reversal of what the vendor bears plus
  * the fee returned (the reversal takes back the gross amount from the connected account), and one application fee
@@ -52,7 +69,10 @@ export async function moveRefundMoney(
   const feeId = typeof charge.application_fee === 'string' ? charge.application_fee : (charge.application_fee?.id ?? null);
   if (feeBack > 0 && feeRefunds.length === 0 && transferReversals.length === 0 && feeId) {
     const fee = await callStripe('applicationFees.retrieve', () => ctx.stripe.applicationFees.retrieve(feeId));
-    feeBack = Math.min(feeBack, fee.amount - fee.amount_refunded);
+    // A fee refund this refund made when its answer was lost counts as this refund's, not as refunded before it.
+    const own = await ownFeeRefund(ctx, feeId, record);
+    feeBack = Math.min(feeBack, fee.amount - fee.amount_refunded + (own?.amount ?? 0));
+    if (own) feeRefunds.push({ vendorId: part.vendorId, id: own.id, amount: own.amount });
   } else if (feeRefunds.length > 0 || transferReversals.length > 0) {
     feeBack = Math.min(feeBack, transferReversals.reduce((s, m) => s + m.amount, 0) - part.vendorBears);
   }
@@ -66,6 +86,13 @@ export async function moveRefundMoney(
     let left = reversal;
     for (const [i, source] of [transferId, ...restored].entries()) {
       if (left === 0) break;
+      // A reversal this refund made when its answer was lost (Stripe may forget the key after 24 hours) is not made again.
+      const own = await ownReversal(ctx, source, record);
+      if (own) {
+        transferReversals.push({ vendorId: part.vendorId, id: own.id, amount: own.amount });
+        left -= Math.min(left, own.amount);
+        continue;
+      }
       const transfer = await callStripe('transfers.retrieve', () => ctx.stripe.transfers.retrieve(source));
       const amount = Math.min(left, transfer.amount - transfer.amount_reversed);
       if (amount <= 0) continue;
@@ -161,12 +188,26 @@ export async function restoreVendors(ctx: Context, order: OrderRecord, record: R
     const amount = sum(record.transferReversals) - sum(record.feeRefunds);
     const item = order.items.find((it) => it.vendorId === vendorId);
     if (amount <= 0 || !item) continue;
-    const made = await callStripe('transfers.create', () =>
-      ctx.stripe.transfers.create(
-        { amount, currency: order.currency, destination: item.accountId, metadata: refundMetadata(record) },
-        { idempotencyKey: refundIdempotencyKey(record.orderId, record.refundId, `restore:${i}`) },
-      ),
+    // The transfer group names this refund's restores, so one made when its answer was lost (Stripe may forget the
+    // idempotency key after 24 hours) is found again instead of paying the vendor twice.
+    const group = refundIdempotencyKey(record.orderId, record.refundId, 'restore');
+    const earlier = await callStripe('transfers.list', () =>
+      ctx.stripe.transfers.list({ destination: item.accountId, transfer_group: group, limit: 100 }),
     );
+    const made =
+      earlier.data.find((t) => t.metadata?.vendor_id === vendorId) ??
+      (await callStripe('transfers.create', () =>
+        ctx.stripe.transfers.create(
+          {
+            amount,
+            currency: order.currency,
+            destination: item.accountId,
+            transfer_group: group,
+            metadata: { ...refundMetadata(record), vendor_id: vendorId },
+          },
+          { idempotencyKey: refundIdempotencyKey(record.orderId, record.refundId, `restore:${i}`) },
+        ),
+      ));
     restores.push({ vendorId, id: made.id, amount: made.amount });
   }
   return restores;

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { decideRefund, refundStatusOf } from '../../core/projectors/refund.js';
-import { REFUND, type RefundMovement, type RefundRecord } from '../../core/records.js';
+import { decideRefund, refundStatusOf, releaseRefund } from '../../core/projectors/refund.js';
+import { REFUND, type RefundMovement, type RefundRecord, type RefundStatus } from '../../core/records.js';
 import { mutateOrder } from '../../services/orders.js';
 import { getStored, insertRecord, mutateRecord, resolveStored } from '../../services/records.js';
 import { callStripe } from '../../context.js';
@@ -16,6 +16,8 @@ interface Prepared extends FoundOrder {
   /** The money a library refund moved, when `market.refund` did not get to record it (it stopped after the refund). */
   readonly moved: { transferReversals: RefundMovement[]; feeRefunds: RefundMovement[] } | null;
 }
+
+const CLOSED: readonly RefundStatus[] = ['failed', 'canceled'];
 
 const NONE: Prepared = { stored: null, paymentIntentId: null, refund: null, restores: [], moved: null };
 
@@ -98,7 +100,16 @@ export const refundProjector: Projector<Prepared> = {
     };
     if (!prepared.refund) {
       const first = decideRefund(order, null, refund, now).refund;
-      if (first) record = (await insertRecord(ctx.storage, REFUND, first)).record.data;
+      if (first) {
+        const inserted = await insertRecord(ctx.storage, REFUND, first);
+        record = inserted.record.data;
+        // Another event of this refund stored it meanwhile: this event's status still applies, forward only.
+        if (!inserted.created) {
+          const change = (current: RefundRecord) => decideRefund(order, current, refund, now).refund;
+          const id = refundRecordId(first.orderId, first.refundId);
+          record = (await mutateRecord(ctx.storage, REFUND, id, change, inserted.record)).record ?? record;
+        }
+      }
     } else {
       const id = refundRecordId(prepared.refund.data.orderId, prepared.refund.data.refundId);
       const result = await mutateRecord(
@@ -114,7 +125,7 @@ export const refundProjector: Projector<Prepared> = {
       );
       record = result.record;
     }
-    const result = await mutateOrder(
+    let result = await mutateOrder(
       ctx,
       stored.id,
       (current) => {
@@ -124,6 +135,16 @@ export const refundProjector: Projector<Prepared> = {
       },
       stored,
     );
+    // Another event of this refund, processed at the same time, may have closed it after `record` was read: the order
+    // follows the record as it stands now, so a hold this event opened is not left on a failed refund.
+    if (record && !CLOSED.includes(record.status)) {
+      const latest = (await getStored(ctx.storage, REFUND, refundRecordId(record.orderId, record.refundId)))?.data ?? record;
+      if (CLOSED.includes(latest.status)) {
+        record = latest;
+        const released = await mutateOrder(ctx, stored.id, (current) => releaseRefund(current, latest.refundId, now));
+        if (released.record) result = released;
+      }
+    }
     return { ...(result.record ? { order: result.record } : {}), ...(record ? { refund: record } : {}) };
   },
 };

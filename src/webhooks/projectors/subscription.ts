@@ -121,7 +121,7 @@ async function setTransferAmount(ctx: Context, sub: SubscriptionRecord, invoice:
 /**
  * The fee of a paid invoice whose draft did not carry it (the first invoice, finalized at once): reversed
  * from the vendor's transfer. When the PaymentIntent shows a transfer amount, the draft's fee took effect
- * and is recorded as Stripe applied it; a transfer already reversed is not reversed again.
+ * and is recorded as Stripe applied it; the fee's own reversal (found by its `invoice_id` metadata) is made once.
  */
 async function reverseFee(ctx: Context, sub: SubscriptionRecord, invoice: Stripe.Invoice): Promise<InvoiceFee> {
   const fee = await computeCommission(ctx.commission, feeContext(sub, invoice));
@@ -141,17 +141,26 @@ async function reverseFee(ctx: Context, sub: SubscriptionRecord, invoice: Stripe
   if (!transferId) {
     throw new MarketplaceError('STRIPE_ERROR', `the payment of invoice ${invoice.id} has no transfer to take the fee from`);
   }
+  // The fee's own reversal is found by its metadata: another reversal of the transfer (a refund with reverse_transfer)
+  // is not the fee, and a reversal whose answer was lost is not made twice.
+  const reversals = await callStripe('transfers.listReversals', () =>
+    ctx.stripe.transfers.listReversals(transferId, { limit: 100 }),
+  );
+  const own = reversals.data.find((r) => r.metadata?.invoice_id === invoice.id);
+  if (own) return { amount: own.amount, method: 'transfer_reversal' };
   const transfer = await callStripe('transfers.retrieve', () => ctx.stripe.transfers.retrieve(transferId));
-  if (transfer.amount_reversed === 0) {
+  // What refunds left on the transfer bounds the fee taken from it: the record holds what was taken.
+  const amount = Math.min(fee, transfer.amount - transfer.amount_reversed);
+  if (amount > 0) {
     await callStripe('transfers.createReversal', () =>
       ctx.stripe.transfers.createReversal(
         transferId,
-        { amount: fee, metadata: { invoice_id: invoice.id, subscription_id: sub.subscriptionId } },
-        { idempotencyKey: invoiceFeeIdempotencyKey(invoice.id, fee, 'reversal') },
+        { amount, metadata: { invoice_id: invoice.id, subscription_id: sub.subscriptionId } },
+        { idempotencyKey: invoiceFeeIdempotencyKey(invoice.id, amount, 'reversal') },
       ),
     );
   }
-  return { amount: fee, method: 'transfer_reversal' };
+  return { amount, method: 'transfer_reversal' };
 }
 
 /**

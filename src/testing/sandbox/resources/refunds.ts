@@ -11,7 +11,7 @@ import { FEES, refundFee } from './application-fees.js';
 import { CHARGE_META, CHARGES, type ChargeMeta, REFUNDS } from './charges.js';
 import { INTENTS } from './payment-intents.js';
 import { reverse, TRANSFERS } from './transfers.js';
-import { displayAmount, partialAmount } from '../rules/money.js';
+import { currencyRules, displayAmount, partialAmount } from '../rules/money.js';
 
 export { REFUNDS };
 
@@ -52,6 +52,14 @@ function createRefund(core: SandboxCore, p: Params, requester: string): Stripe.R
     (a) =>
       `Refund amount (${displayAmount(a, charge.currency)}) is greater than unrefunded amount on charge (${displayAmount(remaining, charge.currency)})`,
   );
+  // Refunds in three-decimal currencies (and ISK, UGX) follow the charge's rule: https://docs.stripe.com/currencies#three-decimal
+  const multipleOf = currencyRules(charge.currency)?.multipleOf ?? 1;
+  if (amount % multipleOf !== 0) {
+    throw invalidRequest(`Amounts in ${charge.currency.toUpperCase()} must be a multiple of ${multipleOf}.`, {
+      param: 'amount',
+      code: 'invalid_charge_amount',
+    });
+  }
   const info = core.state(CHARGE_META).get(charge.id) as ChargeMeta;
   const reverseTransfer = p.reverse_transfer === true;
   const refundsFee = p.refund_application_fee === true;
