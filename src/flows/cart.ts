@@ -1,12 +1,14 @@
 import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from '../errors.js';
-import { type Context, callStripe } from '../context.js';
+import type { Context } from '../context.js';
 import { assertChargeAmount, currencyInfo, MAX_AMOUNT } from '../core/money/currencies.js';
 import { computeCommission } from '../core/money/commission.js';
-import type { OrderItem, OrderRecord, OrderStatus, VendorRecord } from '../core/records.js';
+import type { OrderItem, OrderRecord, OrderStatus, StripeCreateRequest, VendorRecord } from '../core/records.js';
 import { cartTransferGroup } from '../core/transfers.js';
-import { getOrder, insertOrder, mutateOrder } from '../services/orders.js';
+import { getOrder, insertOrder } from '../services/orders.js';
+import { paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
+import { changedPaths } from '../util/changed-paths.js';
 import { requireVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { checkoutMetadataSchema, idSchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
@@ -263,6 +265,12 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
   const stored = order.items.map((i) => `${i.vendorId}=${i.amount}`).join(',');
   const asked = data.items.map((i) => `${i.vendorId}=${i.amount}`).join(',');
   if (stored !== asked) differences.push(`items ${stored} -> ${asked}`);
+  if (differences.length === 0 && order.stripeRequest) {
+    // Everything else the first call sent to Stripe: a retry must send the very same request.
+    if (changedPaths(order.metadata, data.metadata).length > 0) differences.push('metadata');
+    const params = changedPaths(order.stripeRequest.params, requestFor(order, data).params);
+    if (params.length > 0) differences.push(`${order.stripeRequest.method} parameters ${params.join(', ')}`);
+  }
   if (differences.length > 0) {
     throw new MarketplaceError(
       'ORDER_CONFLICT',
@@ -270,11 +278,6 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
       { details: { orderId: order.orderId, differences } },
     );
   }
-}
-
-/** The idempotency key of a cart's payment: the same as a single-vendor order's, since one order id is one payment. */
-function paymentKey(orderId: string): string {
-  return `checkout:${orderId}`;
 }
 
 /**
@@ -287,7 +290,7 @@ export async function createCartCheckout(ctx: Context, input: CartCheckoutInput)
   let order = await getOrder(ctx, data.orderId);
   if (order) {
     assertNoConflict(order, data);
-    const replay = await resume(ctx, order);
+    const replay = await resumePayment(ctx, order, RESULTS);
     if (replay) return replay;
   } else {
     const vendors = await cartVendors(ctx, data);
@@ -318,32 +321,20 @@ export async function createCartCheckout(ctx: Context, input: CartCheckoutInput)
       createdAt: now,
       updatedAt: now,
     };
-    const inserted = await insertOrder(ctx, record);
+    // Record the cart, and the exact request, before calling Stripe: a retry after a lost answer sends the same
+    // parameters under the same key, and a call with other terms is caught.
+    const inserted = await insertOrder(ctx, { ...record, stripeRequest: requestFor(record, data) });
     order = inserted.order;
     if (!inserted.created) assertNoConflict(order, data);
   }
-  return data.mode === 'hosted' ? createSession(ctx, order, data) : createIntent(ctx, order, data);
-}
-
-async function resume(ctx: Context, order: OrderRecord): Promise<CartCheckoutResult | null> {
-  if (order.mode === 'embedded' && order.paymentIntentId) {
-    const id = order.paymentIntentId;
-    const intent = await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id));
-    return embeddedResult(order, intent);
-  }
-  if (order.mode === 'hosted' && order.checkoutSessionId) {
-    const id = order.checkoutSessionId;
-    const session = await callStripe('checkout.sessions.retrieve', () => ctx.stripe.checkout.sessions.retrieve(id));
-    return hostedResult(order, session);
-  }
-  return null;
+  return sendPayment(ctx, order, order.stripeRequest ?? requestFor(order, data), RESULTS);
 }
 
 function orderMetadata(order: OrderRecord): Record<string, string> {
   return { ...order.metadata, order_id: order.orderId };
 }
 
-async function createIntent(ctx: Context, order: OrderRecord, data: Validated): Promise<EmbeddedCartCheckoutResult> {
+function intentParams(order: OrderRecord, data: Validated): Stripe.PaymentIntentCreateParams {
   // Separate charges and transfers: no application fee and no destination; the platform keeps the charge
   // and transfers each vendor's share afterwards (https://docs.stripe.com/connect/separate-charges-and-transfers).
   const params: Stripe.PaymentIntentCreateParams = {
@@ -355,14 +346,10 @@ async function createIntent(ctx: Context, order: OrderRecord, data: Validated): 
   };
   if (order.description) params.description = order.description;
   if (data.customerEmail) params.receipt_email = data.customerEmail;
-  const intent = await callStripe('paymentIntents.create', () =>
-    ctx.stripe.paymentIntents.create(params, { idempotencyKey: paymentKey(order.orderId) }),
-  );
-  const updated = await recordPayment(ctx, order.orderId, 'paymentIntentId', intent.id);
-  return embeddedResult(updated ?? order, intent);
+  return params;
 }
 
-async function createSession(ctx: Context, order: OrderRecord, data: Validated): Promise<HostedCartCheckoutResult> {
+function sessionParams(order: OrderRecord, data: Validated): Stripe.Checkout.SessionCreateParams {
   if (data.mode !== 'hosted') throw new Error('unreachable');
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: 'payment',
@@ -381,24 +368,14 @@ async function createSession(ctx: Context, order: OrderRecord, data: Validated):
     payment_intent_data: { transfer_group: cartTransferGroup(order.orderId), metadata: orderMetadata(order) },
   };
   if (data.customerEmail) params.customer_email = data.customerEmail;
-  const session = await callStripe('checkout.sessions.create', () =>
-    ctx.stripe.checkout.sessions.create(params, { idempotencyKey: paymentKey(order.orderId) }),
-  );
-  const updated = await recordPayment(ctx, order.orderId, 'checkoutSessionId', session.id);
-  return hostedResult(updated ?? order, session);
+  return params;
 }
 
-async function recordPayment(
-  ctx: Context,
-  orderId: string,
-  field: 'paymentIntentId' | 'checkoutSessionId',
-  id: string,
-): Promise<OrderRecord | null> {
-  const now = ctx.now();
-  const result = await mutateOrder(ctx, orderId, (order) =>
-    order[field] === id ? null : { ...order, [field]: id, updatedAt: now },
-  );
-  return result.record;
+/** The request that creates the cart's payment: the stored order's terms and the call's own fields. */
+function requestFor(order: OrderRecord, data: Validated): StripeCreateRequest {
+  return data.mode === 'hosted'
+    ? paymentRequest(sessionParams(order, data), 'hosted')
+    : paymentRequest(intentParams(order, data), 'embedded');
 }
 
 function common(order: OrderRecord): CartCheckoutResultCommon {
@@ -431,3 +408,5 @@ function hostedResult(order: OrderRecord, session: Stripe.Checkout.Session): Hos
     url: session.url ?? null,
   };
 }
+
+const RESULTS = { embedded: embeddedResult, hosted: hostedResult };

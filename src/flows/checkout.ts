@@ -1,11 +1,12 @@
 import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from '../errors.js';
-import { type Context, callStripe } from '../context.js';
+import type { Context } from '../context.js';
 import { assertChargeAmount, MAX_AMOUNT } from '../core/money/currencies.js';
 import { computeCommission } from '../core/money/commission.js';
 import type { OrderRecord, OrderStatus, StripeCreateRequest } from '../core/records.js';
-import { getOrder, insertOrder, mutateOrder } from '../services/orders.js';
+import { getOrder, insertOrder } from '../services/orders.js';
+import { paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
 import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { withTimeLimit } from '../util/time-limit.js';
@@ -89,6 +90,7 @@ export interface HostedCheckoutResult extends CheckoutResultCommon {
 export type CheckoutResult = EmbeddedCheckoutResult | HostedCheckoutResult;
 
 export { MAX_METADATA_KEYS } from '../util/schemas.js';
+export { checkoutIdempotencyKey } from '../services/payments.js';
 
 const commonShape = () => ({
   orderId: idSchema(),
@@ -188,7 +190,7 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
     if (changedPaths(order.metadata, data.metadata ?? {}).length > 0) differences.push('metadata');
     const description = data.mode === 'embedded' ? (data.description ?? null) : null;
     if (order.description !== description) differences.push('description');
-    const params = changedPaths(order.stripeRequest.params, paymentRequest(order, data).params);
+    const params = changedPaths(order.stripeRequest.params, requestFor(order, data).params);
     if (params.length > 0) differences.push(`${order.stripeRequest.method} parameters ${params.join(', ')}`);
   }
   if (differences.length > 0) {
@@ -198,11 +200,6 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
       { details: { orderId: order.orderId, differences } },
     );
   }
-}
-
-/** The idempotency key for the payment of one order. */
-export function checkoutIdempotencyKey(orderId: string): string {
-  return `checkout:${orderId}`;
 }
 
 export async function createCheckout(ctx: Context, input: CheckoutInput): Promise<CheckoutResult> {
@@ -219,7 +216,7 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
   let order = await getOrder(ctx, data.orderId);
   if (order) {
     assertNoConflict(order, data);
-    const replay = await resume(ctx, order);
+    const replay = await resumePayment(ctx, order, RESULTS);
     if (replay) return replay;
   } else {
     const vendor = await requireReadyVendor(ctx, data.vendorId);
@@ -268,27 +265,12 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
     };
     // Record the order, and the exact request, before calling Stripe: a concurrent call with other terms is
     // caught, and a retry after a lost answer sends the same parameters under the same key.
-    const inserted = await insertOrder(ctx, { ...record, stripeRequest: paymentRequest(record, data) });
+    const inserted = await insertOrder(ctx, { ...record, stripeRequest: requestFor(record, data) });
     order = inserted.order;
     if (!inserted.created) assertNoConflict(order, data);
   }
   // The order is stored; every retry sends the stored terms with the same key, so Stripe creates one payment.
-  return data.mode === 'hosted' ? createSession(ctx, order, data) : createIntent(ctx, order, data);
-}
-
-/** Returns the payment already created for a stored order, or null when none was recorded yet. */
-async function resume(ctx: Context, order: OrderRecord): Promise<CheckoutResult | null> {
-  if (order.mode === 'embedded' && order.paymentIntentId) {
-    const id = order.paymentIntentId;
-    const intent = await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id));
-    return embeddedResult(order, intent);
-  }
-  if (order.mode === 'hosted' && order.checkoutSessionId) {
-    const id = order.checkoutSessionId;
-    const session = await callStripe('checkout.sessions.retrieve', () => ctx.stripe.checkout.sessions.retrieve(id));
-    return hostedResult(order, session);
-  }
-  return null;
+  return sendPayment(ctx, order, order.stripeRequest ?? requestFor(order, data), RESULTS);
 }
 
 function orderMetadata(order: OrderRecord): Record<string, string> {
@@ -296,10 +278,10 @@ function orderMetadata(order: OrderRecord): Record<string, string> {
 }
 
 /** The request that creates the order's payment: the stored order's terms and the call's own fields. */
-function paymentRequest(order: OrderRecord, data: Validated): StripeCreateRequest {
+function requestFor(order: OrderRecord, data: Validated): StripeCreateRequest {
   return data.mode === 'hosted'
-    ? { method: 'checkout.sessions.create', params: sessionParams(order, data) as unknown as Record<string, unknown> }
-    : { method: 'paymentIntents.create', params: intentParams(order, data) as unknown as Record<string, unknown> };
+    ? paymentRequest(sessionParams(order, data), 'hosted')
+    : paymentRequest(intentParams(order, data), 'embedded');
 }
 
 function intentParams(order: OrderRecord, data: Validated): Stripe.PaymentIntentCreateParams {
@@ -315,16 +297,6 @@ function intentParams(order: OrderRecord, data: Validated): Stripe.PaymentIntent
   if (data.customerEmail) params.receipt_email = data.customerEmail;
   if (data.onBehalfOf) params.on_behalf_of = order.accountId;
   return params;
-}
-
-async function createIntent(ctx: Context, order: OrderRecord, data: Validated): Promise<EmbeddedCheckoutResult> {
-  // The stored request (orders stored by earlier versions have none: built from this call).
-  const params = (order.stripeRequest?.params ?? intentParams(order, data)) as Stripe.PaymentIntentCreateParams;
-  const intent = await callStripe('paymentIntents.create', () =>
-    ctx.stripe.paymentIntents.create(params, { idempotencyKey: checkoutIdempotencyKey(order.orderId) }),
-  );
-  const updated = await recordPayment(ctx, order.orderId, 'paymentIntentId', intent.id);
-  return embeddedResult(updated ?? order, intent);
 }
 
 function sessionParams(order: OrderRecord, data: Validated): Stripe.Checkout.SessionCreateParams {
@@ -349,29 +321,6 @@ function sessionParams(order: OrderRecord, data: Validated): Stripe.Checkout.Ses
   };
   if (data.customerEmail) params.customer_email = data.customerEmail;
   return params;
-}
-
-async function createSession(ctx: Context, order: OrderRecord, data: Validated): Promise<HostedCheckoutResult> {
-  const params = (order.stripeRequest?.params ?? sessionParams(order, data)) as Stripe.Checkout.SessionCreateParams;
-  const session = await callStripe('checkout.sessions.create', () =>
-    ctx.stripe.checkout.sessions.create(params, { idempotencyKey: checkoutIdempotencyKey(order.orderId) }),
-  );
-  const updated = await recordPayment(ctx, order.orderId, 'checkoutSessionId', session.id);
-  return hostedResult(updated ?? order, session);
-}
-
-/** Records the order's PaymentIntent or Checkout Session once (a retry finds it recorded). */
-async function recordPayment(
-  ctx: Context,
-  orderId: string,
-  field: 'paymentIntentId' | 'checkoutSessionId',
-  id: string,
-): Promise<OrderRecord | null> {
-  const now = ctx.now();
-  const result = await mutateOrder(ctx, orderId, (order) =>
-    order[field] === id ? null : { ...order, [field]: id, updatedAt: now },
-  );
-  return result.record;
 }
 
 /**
@@ -411,3 +360,5 @@ function hostedResult(order: OrderRecord, session: Stripe.Checkout.Session): Hos
     url: session.url ?? null,
   });
 }
+
+const RESULTS = { embedded: embeddedResult, hosted: hostedResult };

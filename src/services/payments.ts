@@ -1,0 +1,88 @@
+import type Stripe from 'stripe';
+import { type Context, callStripe } from '../context.js';
+import type { OrderRecord, StripeCreateRequest } from '../core/records.js';
+import { mutateOrder } from './orders.js';
+
+/**
+ * The one payment of an order, shared by single-vendor checkouts and carts: the request is stored with the order
+ * before Stripe is called, every attempt sends that stored request under the order's key, and the PaymentIntent
+ * or Checkout Session Stripe made is recorded on the order once.
+ */
+
+/** How a flow turns the payment Stripe made into what it returns. */
+export interface PaymentResults<E, H> {
+  embedded(order: OrderRecord, intent: Stripe.PaymentIntent): E;
+  hosted(order: OrderRecord, session: Stripe.Checkout.Session): H;
+}
+
+/** The idempotency key for the payment of one order: one order id is one payment, a cart's or a single vendor's. */
+export function checkoutIdempotencyKey(orderId: string): string {
+  return `checkout:${orderId}`;
+}
+
+/** The request that creates a payment: a PaymentIntent (embedded) or a Checkout Session (hosted). */
+export function paymentRequest(
+  params: Stripe.PaymentIntentCreateParams | Stripe.Checkout.SessionCreateParams,
+  mode: 'embedded' | 'hosted',
+): StripeCreateRequest {
+  return {
+    method: mode === 'hosted' ? 'checkout.sessions.create' : 'paymentIntents.create',
+    params: params as unknown as Record<string, unknown>,
+  };
+}
+
+/** Returns the payment already created for a stored order, or null when none was recorded yet. */
+export async function resumePayment<E, H>(
+  ctx: Context,
+  order: OrderRecord,
+  results: PaymentResults<E, H>,
+): Promise<E | H | null> {
+  if (order.mode === 'embedded' && order.paymentIntentId) {
+    const id = order.paymentIntentId;
+    const intent = await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id));
+    return results.embedded(order, intent);
+  }
+  if (order.mode === 'hosted' && order.checkoutSessionId) {
+    const id = order.checkoutSessionId;
+    const session = await callStripe('checkout.sessions.retrieve', () => ctx.stripe.checkout.sessions.retrieve(id));
+    return results.hosted(order, session);
+  }
+  return null;
+}
+
+/**
+ * Sends `request` (the stored one; orders stored by earlier versions have none, and the flow builds it from the
+ * call) under the order's key, records what Stripe made, and returns the flow's result.
+ */
+export async function sendPayment<E, H>(
+  ctx: Context,
+  order: OrderRecord,
+  request: StripeCreateRequest,
+  results: PaymentResults<E, H>,
+): Promise<E | H> {
+  const options = { idempotencyKey: checkoutIdempotencyKey(order.orderId) };
+  if (request.method === 'checkout.sessions.create') {
+    const params = request.params as unknown as Stripe.Checkout.SessionCreateParams;
+    const session = await callStripe('checkout.sessions.create', () => ctx.stripe.checkout.sessions.create(params, options));
+    const updated = await recordPayment(ctx, order.orderId, 'checkoutSessionId', session.id);
+    return results.hosted(updated ?? order, session);
+  }
+  const params = request.params as unknown as Stripe.PaymentIntentCreateParams;
+  const intent = await callStripe('paymentIntents.create', () => ctx.stripe.paymentIntents.create(params, options));
+  const updated = await recordPayment(ctx, order.orderId, 'paymentIntentId', intent.id);
+  return results.embedded(updated ?? order, intent);
+}
+
+/** Records the order's PaymentIntent or Checkout Session once (a retry finds it recorded). */
+async function recordPayment(
+  ctx: Context,
+  orderId: string,
+  field: 'paymentIntentId' | 'checkoutSessionId',
+  id: string,
+): Promise<OrderRecord | null> {
+  const now = ctx.now();
+  const result = await mutateOrder(ctx, orderId, (order) =>
+    order[field] === id ? null : { ...order, [field]: id, updatedAt: now },
+  );
+  return result.record;
+}
