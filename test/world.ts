@@ -1,14 +1,27 @@
 import { Marketplace, type MarketplaceOptions, memoryStorage, percentage } from '../src/index.js';
-import { createSandbox, type WebhookDeliveryOptions } from '../src/testing/index.js';
+import { createSandbox, type SandboxOptions, type WebhookDeliveryOptions } from '../src/testing/index.js';
+
+/** What a test may change about the wiring: the sandbox's own options, and what a delivery does. */
+export interface WorldWiring {
+  /** Options for `createSandbox` (its `webhooks` come from the second argument of `world`). */
+  sandbox?: Omit<SandboxOptions, 'webhooks'>;
+  /** Replaces the delivery to `market.handleWebhook` (for example to capture events and deliver them later). */
+  deliver?: (market: Marketplace, body: string, signature: string) => Promise<{ status: number }>;
+}
 
 /**
  * A marketplace wired to a sandbox: its Stripe client, and both webhook endpoints (platform and Connect)
  * delivering to `handleWebhook`. Nothing is delivered until `sandbox.flushWebhooks()` unless `webhooks` says so.
  */
-export function world(options: Partial<MarketplaceOptions> = {}, webhooks: WebhookDeliveryOptions = {}) {
-  const sandbox = createSandbox({ webhooks: { autoDeliver: false, ...webhooks } });
+export function world(
+  options: Partial<MarketplaceOptions> = {},
+  webhooks: WebhookDeliveryOptions = {},
+  wiring: WorldWiring = {},
+) {
+  const sandbox = createSandbox({ ...wiring.sandbox, webhooks: { autoDeliver: false, ...webhooks } });
   const stripe = sandbox.stripe();
-  const deliver = (body: string, signature: string) => market.handleWebhook({ body, signature });
+  const deliver = (body: string, signature: string) =>
+    wiring.deliver ? wiring.deliver(market, body, signature) : market.handleWebhook({ body, signature });
   const platform = sandbox.addWebhookEndpoint({ handler: deliver });
   const connect = sandbox.addWebhookEndpoint({ handler: deliver, connect: true });
   const market: Marketplace = new Marketplace({
@@ -19,7 +32,7 @@ export function world(options: Partial<MarketplaceOptions> = {}, webhooks: Webho
     livemode: false,
     ...options,
   });
-  return { sandbox, stripe, market };
+  return { sandbox, stripe, market, secrets: { platform: platform.secret, connect: connect.secret } };
 }
 
 export type World = ReturnType<typeof world>;

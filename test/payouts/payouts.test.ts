@@ -1,8 +1,7 @@
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { Marketplace, memoryStorage, percentage } from '../../src/index.js';
 import type { PayoutRecord, VendorRecord } from '../../src/core/records.js';
-import { createSandbox } from '../../src/testing/index.js';
+import { type World, world } from '../world.js';
 
 // What these tests rely on from Stripe:
 // - a connected account's balance is `balance.retrieve` with its `stripeAccount`: `available` and `pending` amounts per
@@ -21,20 +20,8 @@ const DAY_MS = 86_400_000;
 const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://market.example/refresh' };
 
 function payoutWorld() {
-  const sandbox = createSandbox({ now: () => NOON, settlementDelayDays: 1, webhooks: { autoDeliver: false } });
-  const stripe = sandbox.stripe();
-  const deliver = (body: string, signature: string) => market.handleWebhook({ body, signature });
-  const platform = sandbox.addWebhookEndpoint({ handler: deliver });
-  const connect = sandbox.addWebhookEndpoint({ handler: deliver, connect: true });
-  const market: Marketplace = new Marketplace({
-    stripe,
-    storage: memoryStorage(),
-    commission: percentage(12),
-    webhookSecrets: { platform: platform.secret, connect: connect.secret },
-    livemode: false,
-    now: () => sandbox.nowMs(), // signatures are dated on the sandbox's clock
-  });
-  return { sandbox, stripe, market };
+  const w: World = world({ now: () => w.sandbox.nowMs() }, {}, { sandbox: { now: () => NOON, settlementDelayDays: 1 } });
+  return w; // signatures are dated on the sandbox's clock
 }
 type PayoutWorld = ReturnType<typeof payoutWorld>;
 

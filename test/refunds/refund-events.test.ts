@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Marketplace, type MarketplaceOptions, memoryStorage, percentage } from '../../src/index.js';
-import { createSandbox } from '../../src/testing/index.js';
-import { completeHostedOnboarding } from '../world.js';
+import type { MarketplaceOptions } from '../../src/index.js';
+import { completeHostedOnboarding, world } from '../world.js';
 import { signed } from '../integration/events.js';
 import { pgliteFactory } from '../storage/helpers.js';
 
@@ -14,26 +13,21 @@ const urls = { returnUrl: 'https://market.example/return', refreshUrl: 'https://
 
 /** A marketplace whose webhooks are captured, so a test delivers them in any order, concurrently or twice. */
 async function capturedWorld(options: Partial<MarketplaceOptions> = {}, platformBalance?: Record<string, number>) {
-  const sandbox = createSandbox({ webhooks: { autoDeliver: false }, ...(platformBalance ? { platformBalance } : {}) });
-  const stripe = sandbox.stripe();
   let live = true;
   const captured: { type: string; body: string }[] = [];
-  const deliver = (body: string, signature: string) => {
-    if (live) return market.handleWebhook({ body, signature });
-    captured.push({ type: (JSON.parse(body) as { type: string }).type, body });
-    return Promise.resolve({ status: 200, body: '' });
-  };
-  const platform = sandbox.addWebhookEndpoint({ handler: deliver });
-  const connect = sandbox.addWebhookEndpoint({ handler: deliver, connect: true });
-  const market: Marketplace = new Marketplace({
-    stripe,
-    storage: memoryStorage(),
-    commission: percentage(12),
-    webhookSecrets: { platform: platform.secret, connect: connect.secret },
-    livemode: false,
-    ...options,
-  });
-  const w = { sandbox, stripe, market };
+  const w = world(
+    options,
+    {},
+    {
+      sandbox: platformBalance ? { platformBalance } : {},
+      deliver: (market, body, signature) => {
+        if (live) return market.handleWebhook({ body, signature });
+        captured.push({ type: (JSON.parse(body) as { type: string }).type, body });
+        return Promise.resolve({ status: 200 });
+      },
+    },
+  );
+  const { sandbox, stripe, market } = w;
   const { url, accountId } = await market.onboardVendor({ vendorId: 'driver_42', country: 'GB', ...urls });
   await completeHostedOnboarding(w, url);
   await sandbox.flushWebhooks();
@@ -50,7 +44,7 @@ async function capturedWorld(options: Partial<MarketplaceOptions> = {}, platform
     await sandbox.flushWebhooks();
     return captured.splice(0);
   };
-  const send = async (body: string) => market.handleWebhook(signed(body, platform.secret));
+  const send = async (body: string) => market.handleWebhook(signed(body, w.secrets.platform));
   const balance = (account: string) => sandbox.balances().find((b) => b.account === account)?.available ?? 0;
   const hold = () => {
     live = false;
