@@ -48,3 +48,16 @@ export async function completeHostedOnboarding(w: World, url: string): Promise<v
     }),
   );
 }
+
+type Create = (...args: never[]) => Promise<unknown>;
+
+/** Makes the next call of `resource[method]` reach Stripe and then lose its answer, as a crash or a dropped connection would. */
+export function loseNextAnswer(resource: object, method: string): void {
+  const target = resource as Record<string, Create>;
+  const original = target[method] as Create;
+  target[method] = (async (...args: never[]) => {
+    target[method] = original;
+    await original.apply(resource, args);
+    throw new Error('socket hang up (the answer was lost)');
+  }) as Create;
+}

@@ -7,8 +7,7 @@ import { computeCommission } from '../core/money/commission.js';
 import type { OrderItem, OrderRecord, OrderStatus, StripeCreateRequest, VendorRecord } from '../core/records.js';
 import { cartTransferGroup } from '../core/transfers.js';
 import { getOrder, insertOrder } from '../services/orders.js';
-import { paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
-import { changedPaths } from '../util/changed-paths.js';
+import { assertSamePayment, paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
 import { requireVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { checkoutMetadataSchema, idSchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
@@ -265,19 +264,11 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
   const stored = order.items.map((i) => `${i.vendorId}=${i.amount}`).join(',');
   const asked = data.items.map((i) => `${i.vendorId}=${i.amount}`).join(',');
   if (stored !== asked) differences.push(`items ${stored} -> ${asked}`);
-  if (differences.length === 0 && order.stripeRequest) {
-    // Everything else the first call sent to Stripe: a retry must send the very same request.
-    if (changedPaths(order.metadata, data.metadata).length > 0) differences.push('metadata');
-    const params = changedPaths(order.stripeRequest.params, requestFor(order, data).params);
-    if (params.length > 0) differences.push(`${order.stripeRequest.method} parameters ${params.join(', ')}`);
-  }
-  if (differences.length > 0) {
-    throw new MarketplaceError(
-      'ORDER_CONFLICT',
-      `order "${order.orderId}" already exists with different terms (${differences.join(', ')}); use a new orderId for a new payment`,
-      { details: { orderId: order.orderId, differences } },
-    );
-  }
+  assertSamePayment(order, differences, {
+    metadata: data.metadata,
+    description: data.mode === 'embedded' ? (data.description ?? null) : null,
+    request: () => requestFor(order, data),
+  });
 }
 
 /**

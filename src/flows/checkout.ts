@@ -6,11 +6,10 @@ import { assertChargeAmount, MAX_AMOUNT } from '../core/money/currencies.js';
 import { computeCommission } from '../core/money/commission.js';
 import type { OrderRecord, OrderStatus, StripeCreateRequest } from '../core/records.js';
 import { getOrder, insertOrder } from '../services/orders.js';
-import { paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
+import { assertSamePayment, paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
 import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { withTimeLimit } from '../util/time-limit.js';
-import { changedPaths } from '../util/changed-paths.js';
 import { checkoutMetadataSchema, idSchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
 
 interface CheckoutCommon {
@@ -185,21 +184,11 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
   if (order.amount !== data.amount) differences.push(`amount ${order.amount} -> ${data.amount}`);
   if (order.currency !== data.currency) differences.push(`currency ${order.currency} -> ${data.currency}`);
   if (order.vendorId !== data.vendorId) differences.push(`vendorId "${order.vendorId}" -> "${data.vendorId}"`);
-  if (differences.length === 0 && order.stripeRequest) {
-    // Everything else the first call sent to Stripe: a retry must send the very same request.
-    if (changedPaths(order.metadata, data.metadata ?? {}).length > 0) differences.push('metadata');
-    const description = data.mode === 'embedded' ? (data.description ?? null) : null;
-    if (order.description !== description) differences.push('description');
-    const params = changedPaths(order.stripeRequest.params, requestFor(order, data).params);
-    if (params.length > 0) differences.push(`${order.stripeRequest.method} parameters ${params.join(', ')}`);
-  }
-  if (differences.length > 0) {
-    throw new MarketplaceError(
-      'ORDER_CONFLICT',
-      `order "${order.orderId}" already exists with different terms (${differences.join(', ')}); use a new orderId for a new payment`,
-      { details: { orderId: order.orderId, differences } },
-    );
-  }
+  assertSamePayment(order, differences, {
+    metadata: data.metadata ?? {},
+    description: data.mode === 'embedded' ? (data.description ?? null) : null,
+    request: () => requestFor(order, data),
+  });
 }
 
 export async function createCheckout(ctx: Context, input: CheckoutInput): Promise<CheckoutResult> {

@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
 import { type Context, callStripe } from '../context.js';
+import { MarketplaceError } from '../errors.js';
+import { changedPaths } from '../util/changed-paths.js';
 import type { OrderRecord, StripeCreateRequest } from '../core/records.js';
 import { mutateOrder } from './orders.js';
 
@@ -29,6 +31,36 @@ export function paymentRequest(
     method: mode === 'hosted' ? 'checkout.sessions.create' : 'paymentIntents.create',
     params: params as unknown as Record<string, unknown>,
   };
+}
+
+/** What a repeated call would send: checked against the stored order once its terms agree. */
+export interface RepeatedCall {
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The order's description as the call gives it (null when the call has none). */
+  readonly description: string | null;
+  /** The Stripe request the call would build from the stored order and its own fields. */
+  readonly request: () => StripeCreateRequest;
+}
+
+/**
+ * Throws `ORDER_CONFLICT` when a repeated call is not the stored order's: `differences` in its terms (vendor, amount,
+ * items, mode), or, once those agree, anything else the first call sent to Stripe, so that a retry sends the very
+ * same request under the same key. Orders stored by earlier versions (no stored request) compare their terms only.
+ */
+export function assertSamePayment(order: OrderRecord, differences: string[], call: RepeatedCall): void {
+  if (differences.length === 0 && order.stripeRequest) {
+    if (changedPaths(order.metadata, call.metadata).length > 0) differences.push('metadata');
+    if (order.description !== call.description) differences.push('description');
+    const params = changedPaths(order.stripeRequest.params, call.request().params);
+    if (params.length > 0) differences.push(`${order.stripeRequest.method} parameters ${params.join(', ')}`);
+  }
+  if (differences.length > 0) {
+    throw new MarketplaceError(
+      'ORDER_CONFLICT',
+      `order "${order.orderId}" already exists with different terms (${differences.join(', ')}); use a new orderId for a new payment`,
+      { details: { orderId: order.orderId, differences } },
+    );
+  }
 }
 
 /** Returns the payment already created for a stored order, or null when none was recorded yet. */

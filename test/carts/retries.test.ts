@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ORDER, type OrderRecord } from '../../src/index.js';
+import { loseNextAnswer } from '../world.js';
 import { cartWorld } from './helpers.js';
 
 // A cart's payment follows the same rule as a single vendor's: the exact request is stored with the order before
 // Stripe is called, a retry sends it again under `checkout:<orderId>`, and a retry with other parameters is
 // ORDER_CONFLICT rather than Stripe's idempotency error (Stripe compares a reused key's parameters with the first
 // request's: https://docs.stripe.com/idempotency, https://docs.stripe.com/api/idempotent_requests).
-
-type Create = (...args: never[]) => Promise<unknown>;
-
-/** Makes the next call of `resource[method]` reach Stripe and then lose its answer. */
-function loseNextAnswer(resource: object, method: string): void {
-  const target = resource as Record<string, Create>;
-  const original = target[method] as Create;
-  target[method] = (async (...args: never[]) => {
-    target[method] = original;
-    await original.apply(resource, args);
-    throw new Error('socket hang up (the answer was lost)');
-  }) as Create;
-}
 
 const cart = {
   orderId: 'cart_r1',

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_REQUEST, envelope, ORDER, type OrderRecord } from '../../src/index.js';
-import { completeHostedOnboarding, type World, world } from '../world.js';
+import { completeHostedOnboarding, loseNextAnswer, type World, world } from '../world.js';
 
 // A retry after a crash (or a lost answer) between storing a request and Stripe's answer must send the same
 // parameters under the same idempotency key. Stripe compares a reused key's parameters with the first
 // request's and errors when they differ, and prunes keys once they are at least 24 hours old, after which a
 // reused key is a new request: https://docs.stripe.com/idempotency (also https://docs.stripe.com/api/idempotent_requests).
-
-type Create = (...args: never[]) => Promise<unknown>;
-
-/** Makes the next call of `resource[method]` reach Stripe and then lose its answer, as a crash or a dropped connection would. */
-function loseNextAnswer(resource: object, method: string): void {
-  const target = resource as Record<string, Create>;
-  const original = target[method] as Create;
-  target[method] = (async (...args: never[]) => {
-    target[method] = original;
-    await original.apply(resource, args);
-    throw new Error('socket hang up (the answer was lost)');
-  }) as Create;
-}
 
 async function readyVendor(w: World, vendorId = 'v1') {
   const { url } = await w.market.onboardVendor({
