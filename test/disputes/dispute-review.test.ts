@@ -174,3 +174,33 @@ describe('refund and dispute policies are synchronous: one that answers with a p
     expect((await w.stripe.refunds.list({})).data).toEqual([]);
   });
 });
+
+describe('a dispute on a subscription payment', () => {
+  // Documented limitation (README "Disputes"): the dispute policy applies to orders (checkouts and carts) only. A dispute
+  // on a subscription invoice's payment is not recorded and moves nothing, whatever the policy; handlers still run.
+  it('is not recorded and moves no vendor money, even with vendorBearsDisputes(); handlers still run', async () => {
+    const { w, accountId } = await vendorWorld();
+    const created = await w.market.createSubscription({
+      subscriptionId: 'sub_1',
+      vendorId: 'driver_42',
+      customer: { email: 'rider@example.com' },
+      price: { amount: 900, currency: 'gbp', interval: 'month' },
+    });
+    if (created.mode !== 'embedded' || !created.clientSecret) throw new Error('expected an embedded subscription');
+    const seen: string[] = [];
+    w.market.on('charge.dispute.created', (event) => {
+      seen.push(event.type);
+    });
+    await w.stripe.paymentIntents.confirm(created.clientSecret.split('_secret_')[0] as string, {
+      payment_method: 'pm_card_createDispute',
+      return_url: 'https://market.example/paid',
+    });
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const [dispute] = (await w.stripe.disputes.list({})).data;
+    expect(dispute?.status).toBe('needs_response');
+    expect(seen).toEqual(['charge.dispute.created']);
+    expect(await disputeRecord(w, (dispute as Stripe.Dispute).id)).toBeUndefined();
+    // The vendor keeps 900 less the 12 % fee (108): no reversal was made.
+    expect(balance(w, accountId)).toBe(792);
+  });
+});
