@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
-import type { CommissionPolicy } from './core/money/commission.js';
+import { type CommissionContext, type CommissionPolicy, computeCommission } from './core/money/commission.js';
 import type { DisputePolicy } from './core/money/dispute.js';
 import type { RefundPolicy } from './core/money/refund.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { stripeError } from './errors.js';
 import type { KeyedLock } from './util/keyed-lock.js';
-import type { TimeLimits } from './util/time-limit.js';
+import { type TimeLimits, withTimeLimit } from './util/time-limit.js';
 
 /** A logger the library writes to. Every method is optional; the default logger says nothing. */
 export interface Logger {
@@ -44,4 +44,13 @@ export async function callStripe<T>(operation: string, call: () => Promise<T>): 
   } catch (error) {
     throw stripeError(operation, error);
   }
+}
+
+/**
+ * Asks the commission policy (`computeCommission`: its answer checked), within `timeouts.commissionMs`: a
+ * policy that has not answered by then fails the call with `TIMEOUT`. Every place that prices a fee goes
+ * through here (single-vendor checkouts, cart items, subscriptions and their invoices).
+ */
+export function askCommission(ctx: Context, question: CommissionContext): Promise<number> {
+  return withTimeLimit(ctx.timeouts.commissionMs, 'the commission policy', () => computeCommission(ctx.commission, question));
 }

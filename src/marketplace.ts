@@ -145,7 +145,7 @@ export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceSt
   /**
    * How long to wait, in milliseconds, for code the library calls but does not own; past it the call fails
    * with `TIMEOUT` (a webhook is answered 500 and stays unprocessed). `commissionMs` (default 5 000): the
-   * commission policy. `handlerMs` (default 30 000): each `on`/`onAny` handler and each `onError` handler.
+   * commission policy, wherever it is asked (checkouts, cart items, subscriptions and their invoices). `handlerMs` (default 30 000): each `on`/`onAny` handler and each `onError` handler.
    * `storageMs` (default 20 000): each storage call, and a transaction's start and end. 1 to 3 600 000 each.
    */
   timeouts?: Partial<TimeLimits>;

@@ -1,9 +1,8 @@
 import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from '../errors.js';
-import type { Context } from '../context.js';
+import { askCommission, type Context } from '../context.js';
 import { assertChargeAmount, currencyInfo, MAX_AMOUNT } from '../core/money/currencies.js';
-import { computeCommission } from '../core/money/commission.js';
 import type { OrderItem, OrderRecord, OrderStatus, StripeCreateRequest, VendorRecord } from '../core/records.js';
 import { cartTransferGroup } from '../core/transfers.js';
 import { getOrder, insertOrder } from '../services/orders.js';
@@ -234,7 +233,7 @@ async function priceItems(ctx: Context, data: Validated, vendors: readonly Vendo
   for (const [index, item] of data.items.entries()) {
     const vendor = vendors[index] as VendorRecord;
     const description = item.description ?? null;
-    const fee = await computeCommission(ctx.commission, {
+    const fee = await askCommission(ctx, {
       amount: item.amount,
       currency: data.currency,
       vendorId: vendor.vendorId,

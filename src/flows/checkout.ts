@@ -1,15 +1,13 @@
 import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from '../errors.js';
-import type { Context } from '../context.js';
+import { askCommission, type Context } from '../context.js';
 import { assertChargeAmount, MAX_AMOUNT } from '../core/money/currencies.js';
-import { computeCommission } from '../core/money/commission.js';
 import type { OrderRecord, OrderStatus, StripeCreateRequest } from '../core/records.js';
 import { getOrder, insertOrder } from '../services/orders.js';
 import { assertSamePayment, paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
 import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
-import { withTimeLimit } from '../util/time-limit.js';
 import { checkoutMetadataSchema, idSchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
 
 interface CheckoutCommon {
@@ -209,16 +207,14 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
     if (replay) return replay;
   } else {
     const vendor = await requireReadyVendor(ctx, data.vendorId);
-    const fee = await withTimeLimit(ctx.timeouts.commissionMs, 'the commission policy', () =>
-      computeCommission(ctx.commission, {
-        amount: data.amount,
-        currency: data.currency,
-        vendorId: vendor.vendorId,
-        accountId: vendor.accountId,
-        orderId: data.orderId,
-        metadata: userMetadata,
-      }),
-    );
+    const fee = await askCommission(ctx, {
+      amount: data.amount,
+      currency: data.currency,
+      vendorId: vendor.vendorId,
+      accountId: vendor.accountId,
+      orderId: data.orderId,
+      metadata: userMetadata,
+    });
     const now = ctx.now();
     const record: OrderRecord = {
       orderId: data.orderId,

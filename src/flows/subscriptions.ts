@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
 import * as z from 'zod/mini';
 import { MarketplaceError } from '../errors.js';
-import { type Context, callStripe } from '../context.js';
+import { askCommission, type Context, callStripe } from '../context.js';
 import { assertChargeAmount } from '../core/money/currencies.js';
-import { applicationFeePercentFor, computeCommission } from '../core/money/commission.js';
+import { applicationFeePercentFor } from '../core/money/commission.js';
 import { decideSubscription } from '../core/projectors/subscription.js';
 import type { BillingInterval, SubscriptionFeeMode, SubscriptionRecord, SubscriptionStatus } from '../core/records.js';
 import { getSubscription, insertSubscription, mutateSubscription } from '../services/subscriptions.js';
@@ -204,7 +204,7 @@ export async function createSubscription(ctx: Context, input: CreateSubscription
     const vendor = await requireReadyVendor(ctx, data.vendorId);
     const metadata = data.metadata ?? {};
     // Prices the policy once before Stripe is called: a policy with no fee for this currency fails here.
-    await computeCommission(ctx.commission, {
+    await askCommission(ctx, {
       amount: terms.amount,
       currency: terms.currency,
       vendorId: vendor.vendorId,
@@ -389,7 +389,7 @@ async function hostedSubscription(ctx: Context, record: SubscriptionRecord, data
 
 async function resultOf(ctx: Context, record: SubscriptionRecord): Promise<SubscriptionResultCommon> {
   // The policy was checked on these terms when the record was made.
-  const fee = await computeCommission(ctx.commission, {
+  const fee = await askCommission(ctx, {
     amount: record.amount,
     currency: record.currency,
     vendorId: record.vendorId,

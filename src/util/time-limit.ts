@@ -3,7 +3,7 @@ import type { MarketplaceStorage } from '../storage/types.js';
 
 /** How long the library waits, in milliseconds, for code it calls but does not own. */
 export interface TimeLimits {
-  /** The commission policy, per checkout. */
+  /** The commission policy, per call (a checkout, a cart item, a subscription, an invoice's fee). */
   readonly commissionMs: number;
   /** Each webhook handler (`on`, `onAny`) and each `onError` handler, per event. */
   readonly handlerMs: number;

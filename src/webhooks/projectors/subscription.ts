@@ -1,7 +1,6 @@
 import type Stripe from 'stripe';
-import { type Context, callStripe } from '../../context.js';
+import { askCommission, type Context, callStripe } from '../../context.js';
 import { MarketplaceError } from '../../errors.js';
-import { computeCommission } from '../../core/money/commission.js';
 import { decideInvoice, decideSubscription, type InvoiceFee, planInvoiceFee } from '../../core/projectors/subscription.js';
 import { INVOICE, type InvoiceRecord, type SubscriptionRecord } from '../../core/records.js';
 import { insertRecord, mutateRecord } from '../../services/records.js';
@@ -101,7 +100,7 @@ export function invoiceFeeIdempotencyKey(invoiceId: string, fee: number, step: '
  * the event is answered 500 and redelivered (Stripe keeps a renewal a draft until its webhooks succeed).
  */
 async function setTransferAmount(ctx: Context, sub: SubscriptionRecord, invoice: Stripe.Invoice): Promise<InvoiceFee | null> {
-  const fee = await computeCommission(ctx.commission, feeContext(sub, invoice));
+  const fee = await askCommission(ctx, feeContext(sub, invoice));
   try {
     await callStripe('invoices.update', () =>
       ctx.stripe.invoices.update(
@@ -124,7 +123,7 @@ async function setTransferAmount(ctx: Context, sub: SubscriptionRecord, invoice:
  * and is recorded as Stripe applied it; the fee's own reversal (found by its `invoice_id` metadata) is made once.
  */
 async function reverseFee(ctx: Context, sub: SubscriptionRecord, invoice: Stripe.Invoice): Promise<InvoiceFee> {
-  const fee = await computeCommission(ctx.commission, feeContext(sub, invoice));
+  const fee = await askCommission(ctx, feeContext(sub, invoice));
   const full = await callStripe('invoices.retrieve', () => ctx.stripe.invoices.retrieve(invoice.id, { expand: ['payments'] }));
   const payments = full.payments?.data ?? [];
   const payment = payments.find((p) => p.status === 'paid') ?? payments[0];
@@ -177,7 +176,7 @@ export const invoiceProjector: Projector<InvoicePrepared> = {
     const plan = planInvoiceFee(sub, stored?.data ?? null, event.type, invoice);
     let fee: InvoiceFee | null = null;
     if (plan.kind === 'record') {
-      const amount = invoice.amount_due === 0 ? 0 : await computeCommission(ctx.commission, feeContext(sub, invoice));
+      const amount = invoice.amount_due === 0 ? 0 : await askCommission(ctx, feeContext(sub, invoice));
       fee = { amount, method: plan.method };
     } else if (plan.kind === 'set_transfer_amount') {
       fee = await setTransferAmount(ctx, sub, invoice);
