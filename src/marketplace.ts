@@ -1,12 +1,12 @@
 import type Stripe from 'stripe';
 import { MarketplaceError } from './errors.js';
-import type { Context, Logger } from './context.js';
+import type { Context } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
 import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.js';
 import * as payouts from './flows/payouts.js';
 import { proportionalRefund, type RefundPolicy } from './core/money/refund.js';
 import { getRefundRecord, listRefundRecords, refundOrder, type RefundInput } from './flows/refund.js';
-import type { OrderRecord, PayoutRecord, RefundRecord, TransferRecord, VendorRecord, VendorStatus } from './core/records.js';
+import type { OrderRecord, PayoutRecord, RefundRecord, TransferRecord, VendorRecord } from './core/records.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
@@ -51,134 +51,37 @@ import {
 } from './flows/cart.js';
 import { parseWith } from './util/validate.js';
 import { idSchema } from './util/schemas.js';
-import { listOrdersSchema, listVendorsSchema, optionsSchema, settleTransfersSchema } from './marketplace-schemas.js';
-export { MAX_LIST_LIMIT } from './marketplace-schemas.js';
+import {
+  listOrdersSchema,
+  listVendorsSchema,
+  optionsSchema,
+  settleTransfersSchema,
+  type ListOrdersOptions,
+  type ListVendorsOptions,
+  type MarketplaceEvents,
+  type MarketplaceOptions,
+  type ResolvedWebhookSettings,
+  type WebhookSecret,
+} from './marketplace-options.js';
+export { MAX_LIST_LIMIT } from './marketplace-options.js';
+export type {
+  ListOrdersOptions,
+  ListVendorsOptions,
+  MarketplaceEvents,
+  MarketplaceOptions,
+  ResolvedWebhookSettings,
+  WebhookSecret,
+} from './marketplace-options.js';
 import { WebhookRegistry, type WebhookErrorHandler, type WebhookEventType, type WebhookHandler } from './webhooks/registry.js';
 import { handleWebhook, type WebhookInput } from './webhooks/handle.js';
 import { verifyWebhook, type VerifyResult } from './webhooks/verify.js';
 import { type Pipeline, type ReceiveOutcome, receiveEvent } from './webhooks/receive.js';
-import {
-  backfill,
-  replayFailed,
-  work,
-  type BackfillOptions,
-  type InboxProgress,
-  type InboxSummary,
-  type WorkOptions,
-} from './webhooks/inbox.js';
+import { backfill, replayFailed, work, type BackfillOptions, type InboxProgress, type WorkOptions } from './webhooks/inbox.js';
 import { MAX_WEBHOOK_BODY_BYTES, bodyTooLarge, readRequestBody, toResponse, type WebhookResult } from './http/outcome.js';
-import type { EventSource, InboxEvent, InboxStatus } from './storage/types.js';
-
-export interface ListVendorsOptions {
-  statuses?: readonly VendorStatus[];
-  /** At most this many, newest first. Default 100. */
-  limit?: number;
-}
-
-export interface ListOrdersOptions {
-  vendorId?: string;
-  /** At most this many, newest first. Default 100. */
-  limit?: number;
-}
-
-/** One webhook signing secret (`whsec_...`), or several while a secret is being rolled. */
-export type WebhookSecret = string | readonly string[];
-
-export interface MarketplaceOptions<S extends MarketplaceStorage = MarketplaceStorage> {
-  /** Your Stripe client (`new Stripe(key)`); its API version, retries, timeout and host stay yours. */
-  stripe: Stripe;
-  /** Where the platform's memory of Stripe lives: `memoryStorage()`, `postgresStorage(...)`, or your own adapter. */
-  storage: S;
-  /** Computes the platform's fee for each checkout, in minor units (for example `percentage(12)`). */
-  commission: CommissionPolicy;
-  /**
-   * Who bears a dispute on a charge: `platformBearsDisputes()` (the default: no money moves between you and
-   * your vendors) or `vendorBearsDisputes()` (the vendor's transfer is reversed when the dispute opens and
-   * paid back when it is won), or your own function answering per vendor.
-   */
-  disputePolicy?: DisputePolicy;
-  /**
-   * Who bears a refund, per vendor: `proportionalRefund()` (the default: the vendor gives back their share, the
-   * platform returns its fee in proportion), `platformKeepsFee()`, `platformBearsRefund()`, or your own pure function.
-   */
-  refundPolicy?: RefundPolicy;
-  /**
-   * Signing secrets of your webhook endpoints: `platform` for the account's own endpoint, `connect` for the
-   * Connect endpoint (events from connected accounts). Either may be omitted.
-   */
-  webhookSecrets?: { platform?: WebhookSecret; connect?: WebhookSecret };
-  /**
-   * Whether this deployment handles live-mode (`true`) or test-mode (`false`) events. Events of the other
-   * mode are acknowledged and ignored. Required when `webhookSecrets` is set: a live Connect endpoint also
-   * receives test events, and guessing the mode wrong would either process test data or drop live events.
-   */
-  livemode?: boolean;
-  /** How long one delivery may hold an event before another delivery may take it over. Default 60 000 ms. */
-  eventLeaseMs?: number;
-  /**
-   * `process` (the default): `handleWebhook` processes each event before it answers. `inbox`: it verifies
-   * the event, stores it in one statement and answers 200 at once; `events.work()` processes the inbox
-   * (Stripe's own advice: answer quickly, process later).
-   */
-  webhookMode?: 'process' | 'inbox';
-  /** How many times the inbox worker tries an event before it marks it `failed`. Default 8. */
-  maxEventAttempts?: number;
-  /**
-   * Process each webhook event in one storage transaction: the built-in handler's writes, your handlers'
-   * writes through `ctx.storage`, and "event processed" commit together or not at all. Needs a storage
-   * with `transaction` (for example `postgresStorage`); refused with `INVALID_OPTIONS` otherwise. Default false.
-   */
-  webhookTransactions?: boolean;
-  /** Tolerance for the webhook timestamp, in seconds. Default 300, as in stripe-node. */
-  webhookToleranceSeconds?: number;
-  /** Legacy OAuth settings, for platforms that already connect accounts with OAuth. */
-  oauth?: {
-    /** The platform's Connect client id (`ca_...`). Defaults to the Stripe client's `clientId`. */
-    clientId?: string;
-    /** How long an authorize URL's state stays valid. Default 600 000 ms (10 minutes). */
-    stateTtlMs?: number;
-  };
-  /** Receives the library's diagnostics. Quiet by default. */
-  logger?: Logger;
-  /** The clock, in milliseconds since the epoch. For tests; defaults to `Date.now`. */
-  now?: () => number;
-  /**
-   * How long to wait, in milliseconds, for code the library calls but does not own; past it the call fails
-   * with `TIMEOUT` (a webhook is answered 500 and stays unprocessed). `commissionMs` (default 5 000): the
-   * commission policy, wherever it is asked (checkouts, cart items, subscriptions and their invoices). `handlerMs` (default 30 000): each `on`/`onAny` handler and each `onError` handler.
-   * `storageMs` (default 20 000): each storage call, and a transaction's start and end. 1 to 3 600 000 each.
-   */
-  timeouts?: Partial<TimeLimits>;
-}
+import type { EventSource, InboxStatus } from './storage/types.js';
 
 const DEFAULT_EVENT_LEASE_MS = 60_000;
 const DEFAULT_OAUTH_STATE_TTL_MS = 10 * 60_000;
-
-/** Settings resolved from `MarketplaceOptions`. */
-export interface ResolvedWebhookSettings {
-  readonly platformSecrets: readonly string[];
-  readonly connectSecrets: readonly string[];
-  readonly livemode: boolean | undefined;
-  readonly eventLeaseMs: number;
-  readonly toleranceSeconds: number;
-  readonly transactions: boolean;
-  readonly mode: 'process' | 'inbox';
-  readonly maxAttempts: number;
-}
-
-/** The inbox operations: `market.events`. */
-export interface MarketplaceEvents {
-  /** Runs every `failed` event through the pipeline again (source `replay`). */
-  replayFailed(options?: { limit?: number; onProgress?: InboxProgress }): Promise<InboxSummary>;
-  /** Lists events from Stripe since `since` (platform and connected accounts) and processes what was missed. */
-  backfill(options: BackfillOptions): Promise<InboxSummary>;
-  /** Drains the inbox (`webhookMode: 'inbox'`, or failed deliveries' retries) until `signal` aborts. */
-  work(options?: WorkOptions): Promise<InboxSummary>;
-  /** Removes processed events older than `olderThan` ms (default 30 days) and expired single-use records. */
-  prune(options?: { olderThan?: number }): Promise<{ events: number; records: number }>;
-  /** Inbox events, oldest received first: for example `{ statuses: ['failed'] }`. */
-  list(options?: { statuses?: readonly InboxStatus[]; limit?: number }): Promise<InboxEvent[]>;
-}
 
 const DEFAULT_PRUNE_AGE_MS = 30 * 24 * 3_600_000;
 
