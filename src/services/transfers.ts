@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { type Context, callStripe } from '../context.js';
 import { ORDER, type OrderRecord, TRANSFER, type TransferRecord, type VendorRecord } from '../core/records.js';
 import {
+  cancelTransfer,
   claimTransfer,
   holdTransfer,
   isDue,
@@ -12,6 +13,7 @@ import {
   transferCreated,
   transferIdempotencyKey,
   transferIdOf,
+  transferNoLongerOwed,
 } from '../core/transfers.js';
 import { canReceiveTransfers } from '../core/vendor-status.js';
 import { isMarketplaceError } from '../errors.js';
@@ -43,10 +45,12 @@ export interface TransferSummary {
   failed: number;
   /** Transfers another process holds or that wait for their backoff. */
   skipped: number;
+  /** Transfers that will never be made (`failed`): their cart was refunded in full before they were sent. */
+  canceled: number;
 }
 
 export function emptyTransferSummary(): TransferSummary {
-  return { paid: 0, held: 0, released: 0, failed: 0, skipped: 0 };
+  return { paid: 0, held: 0, released: 0, failed: 0, skipped: 0, canceled: 0 };
 }
 
 /** Stores the transfers a paid cart owes (once: a transfer already stored is left as it is). Storage only. */
@@ -119,6 +123,12 @@ export async function sendTransfer(ctx: Context, transferId: string, run: Settle
   if (!claimed.applied || !claimed.record) return 'skipped';
   const transfer = claimed.record;
   const write = (change: (t: TransferRecord) => TransferRecord | null) => mutateRecord(ctx.storage, TRANSFER, transferId, change);
+  const order = (await getStored(ctx.storage, ORDER, transfer.orderId))?.data ?? null;
+  const notOwed = transferNoLongerOwed(order);
+  if (notOwed) {
+    await write((t) => cancelTransfer(t, notOwed, ctx.now()));
+    return 'canceled';
+  }
 
   let vendor = run.vendors.get(transfer.vendorId);
   if (vendor === undefined) {
@@ -136,7 +146,6 @@ export async function sendTransfer(ctx: Context, transferId: string, run: Settle
   }
 
   try {
-    const order = (await getStored(ctx.storage, ORDER, transfer.orderId))?.data;
     const charge = order ? await sourceCharge(ctx, order, run) : null;
     if (!charge) throw new Error(`the charge of order "${transfer.orderId}" is not known yet`);
     let created = (transfer.attempts ?? 0) > 1 ? await findCreated(ctx, transfer) : null;

@@ -1,0 +1,79 @@
+import type Stripe from 'stripe';
+import { describe, expect, it, vi } from 'vitest';
+import type { World } from '../world.js';
+import { completeHostedOnboarding } from '../world.js';
+import { cartWorld, startOnboarding } from './helpers.js';
+
+// Separate charges and transfers: the platform creates each transfer itself, after the charge
+// (https://docs.stripe.com/connect/separate-charges-and-transfers); a refund of the charge does not touch the
+// transfers, so a transfer not made yet must not be made for money the customer got back.
+
+const ITEMS = [
+  { vendorId: 'ann', amount: 1500, description: 'Teapot' },
+  { vendorId: 'bob', amount: 999, description: 'Mug' },
+  { vendorId: 'cat', amount: 1001, description: 'Spoon' },
+];
+
+async function payCart(w: World, orderId: string, items = ITEMS) {
+  const cart = await w.market.createCheckout({ orderId, currency: 'gbp', items });
+  if (cart.mode !== 'embedded') throw new Error('expected an embedded cart');
+  await w.stripe.paymentIntents.confirm(cart.paymentIntentId, {
+    payment_method: 'pm_card_visa',
+    return_url: 'https://market.example/paid',
+  });
+  return cart;
+}
+
+async function stripeTransfers(w: World, group: string): Promise<Stripe.Transfer[]> {
+  return (await w.stripe.transfers.list({ transfer_group: group, limit: 100 })).data;
+}
+
+describe('cart transfers of a cart refunded before they are made', () => {
+  it('a held transfer of a cart refunded in full (in the Dashboard) is never sent, even once the vendor is ready', async () => {
+    const w = await cartWorld(['ann', 'bob']);
+    const newbie = await startOnboarding(w, 'cat');
+    await w.sandbox.flushWebhooks();
+    const cart = await payCart(w, 'cart_gone');
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect((await w.market.listTransfers('cart_gone')).find((t) => t.vendorId === 'cat')?.status).toBe('held');
+
+    await w.stripe.refunds.create({ payment_intent: cart.paymentIntentId });
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect((await w.market.getOrder('cart_gone'))?.status).toBe('refunded');
+
+    const create = vi.spyOn(w.stripe.transfers, 'create');
+    await completeHostedOnboarding(w, newbie.url);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect(await w.market.settleTransfers()).toMatchObject({ paid: 0, failed: 0 });
+    expect(create).not.toHaveBeenCalled();
+    expect((await w.market.listTransfers('cart_gone')).find((t) => t.vendorId === 'cat')).toMatchObject({
+      status: 'failed',
+      stripeTransferId: null,
+      lastError: expect.stringMatching(/refunded in full/),
+    });
+    // The vendors paid before the refund keep their transfers; the platform bears the refund.
+    const made = await stripeTransfers(w, 'cart_gone');
+    expect(made.filter((t) => t.destination === newbie.accountId)).toEqual([]);
+    expect(w.sandbox.balances().find((b) => b.account === newbie.accountId)?.available ?? 0).toBe(0);
+  });
+
+  it('a pending transfer waiting for its retry is not sent once its cart is refunded in full', async () => {
+    let now = Date.now();
+    const w = await cartWorld(undefined, { now: () => now });
+    const create = vi.spyOn(w.stripe.transfers, 'create');
+    create.mockRejectedValueOnce(Object.assign(new Error('connection reset'), { type: 'StripeConnectionError' }));
+    const cart = await payCart(w, 'cart_retry_gone');
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect((await w.market.listTransfers('cart_retry_gone')).find((t) => t.vendorId === 'ann')?.status).toBe('pending');
+    await w.stripe.refunds.create({ payment_intent: cart.paymentIntentId });
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    now += 60_000;
+    create.mockClear();
+    expect(await w.market.settleTransfers()).toMatchObject({ paid: 0, failed: 0, canceled: 1 });
+    expect(create).not.toHaveBeenCalled();
+    expect((await w.market.listTransfers('cart_retry_gone')).find((t) => t.vendorId === 'ann')?.status).toBe('failed');
+    // Nothing is left due: the next runs do nothing.
+    now += 3_600_000;
+    expect(await w.market.settleTransfers()).toMatchObject({ paid: 0, failed: 0, canceled: 0, skipped: 0 });
+  });
+});
