@@ -206,8 +206,41 @@ export async function releaseHeldTransfers(ctx: Context, vendor: VendorRecord, l
 }
 
 export interface SettleTransfersOptions {
-  /** At most this many transfers of each status (`pending`, `held`) are looked at. Default 100. */
+  /**
+   * At most this many transfers of each status (`pending`, `held`) are sent or released. Default 100. Transfers
+   * that are not due (claimed, in their backoff, or held for a vendor who still cannot receive transfers) do not
+   * count: they are passed over, so they never hide older transfers that are due.
+   */
   limit?: number;
+}
+
+/** How many transfer records one storage read returns while `settleTransfers` walks a status. */
+const SCAN_PAGE = 1000;
+
+/**
+ * The transfers in `status`, newest first, page after page (a page is read when the previous one is used up). Transfers
+ * of one cart share their `createdAt`: each page starts at the last one's time again, and those already seen are skipped.
+ */
+async function* transfersIn(ctx: Context, status: 'pending' | 'held'): AsyncGenerator<TransferRecord> {
+  const seen = new Set<string>();
+  let createdBefore: number | undefined;
+  for (;;) {
+    const page = await listRecords(ctx.storage, TRANSFER, {
+      statuses: [status],
+      limit: SCAN_PAGE,
+      ...(createdBefore === undefined ? {} : { createdBefore }),
+    });
+    let fresh = 0;
+    for (const transfer of page) {
+      if (seen.has(transfer.transferId)) continue;
+      seen.add(transfer.transferId);
+      fresh++;
+      yield transfer;
+    }
+    const last = page[page.length - 1];
+    if (page.length < SCAN_PAGE || fresh === 0 || !last) return;
+    createdBefore = last.createdAt + 1;
+  }
 }
 
 /**
@@ -219,14 +252,19 @@ export async function settleTransfers(ctx: Context, options: SettleTransfersOpti
   const summary = emptyTransferSummary();
   const run = newRun();
   const now = ctx.now();
-  for (const transfer of await listRecords(ctx.storage, TRANSFER, { statuses: ['pending'], limit })) {
+  let sent = 0;
+  for await (const transfer of transfersIn(ctx, 'pending')) {
+    if (sent >= limit) break;
     if (!isDue(transfer, now)) {
       summary.skipped++;
       continue;
     }
+    sent++;
     summary[await sendTransfer(ctx, transfer.transferId, run)]++;
   }
-  for (const transfer of await listRecords(ctx.storage, TRANSFER, { statuses: ['held'], limit })) {
+  let released = 0;
+  for await (const transfer of transfersIn(ctx, 'held')) {
+    if (released >= limit) break;
     let vendor = run.vendors.get(transfer.vendorId);
     if (vendor === undefined) {
       vendor = await getVendor(ctx, transfer.vendorId);
@@ -238,8 +276,9 @@ export async function settleTransfers(ctx: Context, options: SettleTransfersOpti
       summary.skipped++;
       continue;
     }
-    const released = await mutateRecord(ctx.storage, TRANSFER, transfer.transferId, (t) => releaseTransfer(t, ctx.now()));
-    if (released.applied) summary.released++;
+    released++;
+    const release = await mutateRecord(ctx.storage, TRANSFER, transfer.transferId, (t) => releaseTransfer(t, ctx.now()));
+    if (release.applied) summary.released++;
     summary[await sendTransfer(ctx, transfer.transferId, run)]++;
   }
   return summary;

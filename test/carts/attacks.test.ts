@@ -77,3 +77,41 @@ describe('cart transfers of a cart refunded before they are made', () => {
     expect(await w.market.settleTransfers()).toMatchObject({ paid: 0, failed: 0, canceled: 0, skipped: 0 });
   });
 });
+
+// `settleTransfers({ limit })` reads transfers newest first; transfers that are not due (in their backoff, or held for
+// a vendor who still cannot receive transfers) must not hide older ones that are due.
+describe('settleTransfers does not let transfers that are not due hide older ones that are', () => {
+  it('older due pending transfers are sent even when the newest `limit` pending ones wait for their backoff', async () => {
+    let now = Date.now();
+    const w = await cartWorld(['ann'], { now: () => now });
+    const create = vi.spyOn(w.stripe.transfers, 'create');
+    const reset = () => Object.assign(new Error('connection reset'), { type: 'StripeConnectionError' });
+    create.mockRejectedValueOnce(reset());
+    await payCart(w, 'cart_old', [{ vendorId: 'ann', amount: 1000, description: 'Old' }]);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    now += 1500;
+    create.mockRejectedValueOnce(reset()).mockRejectedValueOnce(reset());
+    await payCart(w, 'cart_new1', [{ vendorId: 'ann', amount: 1000, description: 'New 1' }]);
+    await payCart(w, 'cart_new2', [{ vendorId: 'ann', amount: 1000, description: 'New 2' }]);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    // cart_old's retry is due (2 s after its failure); the two newer ones wait until 2 s after theirs.
+    now += 1000;
+    expect(await w.market.settleTransfers({ limit: 2 })).toMatchObject({ paid: 1, skipped: 2 });
+    expect((await w.market.listTransfers('cart_old'))[0]?.status).toBe('paid');
+    expect((await stripeTransfers(w, 'cart_old')).map((t) => t.amount)).toEqual([880]);
+  });
+
+  it('an older held transfer whose vendor is now ready is released even when the newest `limit` held ones are not', async () => {
+    const w = await cartWorld(['ann']);
+    const cat = await startOnboarding(w, 'cat');
+    await startOnboarding(w, 'dan');
+    await w.sandbox.flushWebhooks();
+    await payCart(w, 'cart_cat', [{ vendorId: 'cat', amount: 1000, description: 'Cat' }]);
+    await payCart(w, 'cart_dan', [{ vendorId: 'dan', amount: 1000, description: 'Dan' }]);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    w.sandbox.completeOnboarding(cat.accountId); // its account.updated is never delivered
+    expect(await w.market.settleTransfers({ limit: 1 })).toMatchObject({ released: 1, paid: 1, skipped: 1 });
+    expect((await w.market.listTransfers('cart_cat'))[0]?.status).toBe('paid');
+    expect((await w.market.listTransfers('cart_dan'))[0]?.status).toBe('held');
+  });
+});
