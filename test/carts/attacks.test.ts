@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
 import { describe, expect, it, vi } from 'vitest';
+import type { DisputeRecord } from '../../src/core/records.js';
+import { vendorBearsDisputes } from '../../src/index.js';
 import type { World } from '../world.js';
 import { completeHostedOnboarding } from '../world.js';
 import { cartWorld, startOnboarding } from './helpers.js';
@@ -113,5 +115,65 @@ describe('settleTransfers does not let transfers that are not due hide older one
     expect(await w.market.settleTransfers({ limit: 1 })).toMatchObject({ released: 1, paid: 1, skipped: 1 });
     expect((await w.market.listTransfers('cart_cat'))[0]?.status).toBe('paid');
     expect((await w.market.listTransfers('cart_dan'))[0]?.status).toBe('held');
+  });
+});
+
+// A dispute on a cart: Stripe debits the platform and leaves the transfers alone; the platform takes the vendors'
+// shares back by reversing their transfers (https://docs.stripe.com/disputes/connect,
+// https://docs.stripe.com/connect/separate-charges-and-transfers). pm_card_createDispute opens a chargeback at once
+// (https://docs.stripe.com/testing#disputes).
+describe('a dispute on a cart whose vendor transfer is held', () => {
+  it('is recorded and handled at once; the held vendor’s share is reversed once its transfer is made', async () => {
+    const w = await cartWorld(['ann', 'bob'], { disputePolicy: vendorBearsDisputes() });
+    const cat = await startOnboarding(w, 'cat');
+    await w.sandbox.flushWebhooks();
+    let handled = 0;
+    w.market.on('charge.dispute.created', async () => {
+      handled++;
+    });
+    const cart = await w.market.createCheckout({
+      orderId: 'cart_disputed_held',
+      currency: 'gbp',
+      items: [
+        { vendorId: 'ann', amount: 1500 },
+        { vendorId: 'bob', amount: 999 },
+        { vendorId: 'cat', amount: 1001 },
+      ],
+    });
+    if (cart.mode !== 'embedded') throw new Error('expected an embedded cart');
+    const paid = await w.stripe.paymentIntents.confirm(cart.paymentIntentId, {
+      payment_method: 'pm_card_createDispute',
+      return_url: 'https://market.example/paid',
+    });
+    const [dispute] = (await w.stripe.disputes.list({ charge: paid.latest_charge as string })).data;
+    const disputeId = (dispute as Stripe.Dispute).id;
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect(handled).toBe(1);
+    expect((await w.market.getOrder('cart_disputed_held'))?.dispute).toMatchObject({ id: disputeId });
+    const moves = async () => (await w.market.storage.get<DisputeRecord>('dispute', disputeId))?.data.moves ?? [];
+    expect((await moves()).map((m) => [m.vendorId, m.reversal.status])).toEqual([
+      ['ann', 'done'],
+      ['bob', 'done'],
+      ['cat', 'pending'],
+    ]);
+
+    await completeHostedOnboarding(w, cat.url);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const catTransfer = (await w.market.listTransfers('cart_disputed_held')).find((t) => t.vendorId === 'cat');
+    expect(catTransfer).toMatchObject({ status: 'paid', amount: 881 });
+
+    w.sandbox.closeDispute(disputeId, 'lost');
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const catMove = (await moves()).find((m) => m.vendorId === 'cat');
+    expect(catMove?.reversal.status).toBe('done');
+    const reversals = (await w.stripe.transfers.listReversals(catTransfer?.stripeTransferId as string)).data;
+    expect(reversals.map((r) => r.amount)).toEqual([catMove?.amount]);
+    // Each vendor gave back its share; with the platform's fees the shares make the disputed amount.
+    const all = await moves();
+    expect(all.reduce((s, m) => s + m.amount, 0) + cart.applicationFeeAmount).toBe(3500);
+    for (const vendorId of ['ann', 'bob']) {
+      expect(w.sandbox.balances().find((b) => b.account === w.accounts[vendorId])?.available ?? 0).toBe(0);
+    }
+    expect(w.sandbox.balances().find((b) => b.account === cat.accountId)?.available ?? 0).toBe(0);
   });
 });
