@@ -126,6 +126,19 @@ export async function sendTransfer(ctx: Context, transferId: string, run: Settle
   const order = (await getStored(ctx.storage, ORDER, transfer.orderId))?.data ?? null;
   const notOwed = transferNoLongerOwed(order);
   if (notOwed) {
+    // An earlier attempt may have made it at Stripe and lost the answer: then it is recorded, not canceled.
+    let made: Stripe.Transfer | null = null;
+    try {
+      made = (transfer.attempts ?? 0) > 1 ? await findCreated(ctx, transfer) : null;
+    } catch (error) {
+      await write((t) => transferAttemptFailed(t, describe(error), ctx.now()));
+      return 'failed';
+    }
+    if (made) {
+      const id = made.id;
+      await write((t) => transferCreated(t, id, ctx.now()));
+      return 'paid';
+    }
     await write((t) => cancelTransfer(t, notOwed, ctx.now()));
     return 'canceled';
   }

@@ -78,6 +78,27 @@ describe('cart transfers of a cart refunded before they are made', () => {
     now += 3_600_000;
     expect(await w.market.settleTransfers()).toMatchObject({ paid: 0, failed: 0, canceled: 0, skipped: 0 });
   });
+
+  it('a transfer Stripe made whose answer was lost is recorded paid, not canceled, when the cart is then refunded in full', async () => {
+    let now = Date.now();
+    const w = await cartWorld(['ann'], { now: () => now });
+    const real = w.stripe.transfers.create.bind(w.stripe.transfers);
+    const create = vi.spyOn(w.stripe.transfers, 'create');
+    create.mockImplementationOnce(async (params, options) => {
+      await real(params, options);
+      throw Object.assign(new Error('the connection dropped before the answer'), { type: 'StripeConnectionError' });
+    });
+    const cart = await payCart(w, 'cart_lost_answer', [{ vendorId: 'ann', amount: 1000, description: 'Pot' }]);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const [made] = await stripeTransfers(w, 'cart_lost_answer');
+    expect((await w.market.listTransfers('cart_lost_answer'))[0]).toMatchObject({ status: 'pending', stripeTransferId: null });
+    await w.stripe.refunds.create({ payment_intent: cart.paymentIntentId });
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    now += 60_000;
+    expect(await w.market.settleTransfers()).toMatchObject({ paid: 1, canceled: 0 });
+    expect((await w.market.listTransfers('cart_lost_answer'))[0]).toMatchObject({ status: 'paid', stripeTransferId: made?.id });
+    expect(create).toHaveBeenCalledTimes(1);
+  });
 });
 
 // `settleTransfers({ limit })` reads transfers newest first; transfers that are not due (in their backoff, or held for
