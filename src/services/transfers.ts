@@ -203,14 +203,18 @@ export async function sendOrderTransfers(ctx: Context, order: OrderRecord): Prom
   return summary;
 }
 
-/** Releases the held transfers of `vendorId` when its account can receive transfers now, and sends them. */
+/**
+ * Releases the held transfers of `vendorId` (at most `limit`, however many other vendors' transfers are held) when its
+ * account can receive transfers now, and sends them.
+ */
 export async function releaseHeldTransfers(ctx: Context, vendor: VendorRecord, limit = 1000): Promise<TransferSummary> {
   const summary = emptyTransferSummary();
   if (!canReceiveTransfers(vendor)) return summary;
-  const held = await listRecords(ctx.storage, TRANSFER, { statuses: ['held'], limit });
   const run = newRun([vendor]);
-  for (const transfer of held) {
+  let count = 0;
+  for await (const transfer of transfersIn(ctx, 'held')) {
     if (transfer.vendorId !== vendor.vendorId || transfer.accountId !== vendor.accountId) continue;
+    if (count++ >= limit) break;
     const released = await mutateRecord(ctx.storage, TRANSFER, transfer.transferId, (t) => releaseTransfer(t, ctx.now()));
     if (released.applied) summary.released++;
     summary[await sendTransfer(ctx, transfer.transferId, run)]++;
@@ -232,7 +236,8 @@ const SCAN_PAGE = 1000;
 
 /**
  * The transfers in `status`, newest first, page after page (a page is read when the previous one is used up). Transfers
- * of one cart share their `createdAt`: each page starts at the last one's time again, and those already seen are skipped.
+ * of one cart share their `createdAt`: each page starts at the last one's time again, and those already seen are skipped
+ * (should more than a page share one time, the rest of them are passed over until the next run).
  */
 async function* transfersIn(ctx: Context, status: 'pending' | 'held'): AsyncGenerator<TransferRecord> {
   const seen = new Set<string>();
@@ -251,8 +256,11 @@ async function* transfersIn(ctx: Context, status: 'pending' | 'held'): AsyncGene
       yield transfer;
     }
     const last = page[page.length - 1];
-    if (page.length < SCAN_PAGE || fresh === 0 || !last) return;
-    createdBefore = last.createdAt + 1;
+    if (page.length < SCAN_PAGE || !last) return;
+    // A page of nothing new: more than a page share the last time; move past that time so the scan goes on.
+    const next = fresh === 0 ? last.createdAt : last.createdAt + 1;
+    if (createdBefore !== undefined && next >= createdBefore) return;
+    createdBefore = next;
   }
 }
 

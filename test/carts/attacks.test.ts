@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { describe, expect, it, vi } from 'vitest';
-import type { DisputeRecord } from '../../src/core/records.js';
+import { type DisputeRecord, envelope, TRANSFER, type TransferRecord } from '../../src/core/records.js';
 import { vendorBearsDisputes } from '../../src/index.js';
 import type { World } from '../world.js';
 import { completeHostedOnboarding } from '../world.js';
@@ -196,5 +196,58 @@ describe('a dispute on a cart whose vendor transfer is held', () => {
       expect(w.sandbox.balances().find((b) => b.account === w.accounts[vendorId])?.available ?? 0).toBe(0);
     }
     expect(w.sandbox.balances().find((b) => b.account === cat.accountId)?.available ?? 0).toBe(0);
+  });
+});
+
+describe('settleTransfers walks more than one page of transfers', () => {
+  it('an older due transfer is sent behind 1200 newer pending ones that are not due', async () => {
+    let now = Date.now();
+    const w = await cartWorld(['ann'], { now: () => now });
+    const create = vi.spyOn(w.stripe.transfers, 'create');
+    create.mockRejectedValueOnce(Object.assign(new Error('connection reset'), { type: 'StripeConnectionError' }));
+    await payCart(w, 'cart_behind', [{ vendorId: 'ann', amount: 1000, description: 'Pot' }]);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const due = (await w.market.listTransfers('cart_behind'))[0] as TransferRecord;
+    for (let i = 1; i <= 1200; i++) {
+      const record: TransferRecord = {
+        ...due,
+        transferId: `cart_wait_${i}:ann`,
+        orderId: `cart_wait_${i}`,
+        transferGroup: `cart_wait_${i}`,
+        createdAt: now + i,
+        nextAttemptAt: now + 3_600_000,
+      };
+      await w.market.storage.insert(envelope(TRANSFER, record));
+    }
+    now += 10_000;
+    expect(await w.market.settleTransfers({ limit: 1 })).toMatchObject({ paid: 1, skipped: 1200 });
+    expect((await w.market.listTransfers('cart_behind'))[0]?.status).toBe('paid');
+  });
+});
+
+describe("a vendor's account.updated releases its held transfers", () => {
+  it('even behind 1200 newer held transfers of other vendors', async () => {
+    const w = await cartWorld(['ann']);
+    const cat = await startOnboarding(w, 'cat');
+    await w.sandbox.flushWebhooks();
+    await payCart(w, 'cart_cat_old', [{ vendorId: 'cat', amount: 1000, description: 'Pot' }]);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    const held = (await w.market.listTransfers('cart_cat_old'))[0] as TransferRecord;
+    expect(held.status).toBe('held');
+    for (let i = 1; i <= 1200; i++) {
+      const record: TransferRecord = {
+        ...held,
+        transferId: `cart_other_${i}:dan`,
+        orderId: `cart_other_${i}`,
+        vendorId: 'dan',
+        accountId: 'acct_dan',
+        transferGroup: `cart_other_${i}`,
+        createdAt: held.createdAt + i,
+      };
+      await w.market.storage.insert(envelope(TRANSFER, record));
+    }
+    await completeHostedOnboarding(w, cat.url);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+    expect((await w.market.listTransfers('cart_cat_old'))[0]).toMatchObject({ status: 'paid', amount: 880 });
   });
 });
