@@ -251,3 +251,59 @@ describe("a vendor's account.updated releases its held transfers", () => {
     expect((await w.market.listTransfers('cart_cat_old'))[0]).toMatchObject({ status: 'paid', amount: 880 });
   });
 });
+
+// Zero-decimal (JPY) and three-decimal (KWD: the last digit must be 0) amounts, and ISK (multiples of 100)
+// (https://docs.stripe.com/currencies): a cart with odd item amounts, a partial refund spread over its items, then the
+// rest; every split adds up, and at the end every transfer is reversed in full and every balance is back to zero.
+describe('the sums of a cart in zero- and three-decimal currencies', () => {
+  for (const [currency, amounts, first] of [
+    ['kwd', [1010, 2330, 3070], 1230],
+    ['jpy', [1001, 333, 777], 1001],
+    ['isk', [10100, 23300, 30700], 12300],
+  ] as const) {
+    it(`${currency.toUpperCase()}: items, fees, transfers, refunds and reversals add up`, async () => {
+      const w = await cartWorld();
+      const orderId = `cart_sums_${currency}`;
+      const cart = await w.market.createCheckout({
+        orderId,
+        currency,
+        items: [
+          { vendorId: 'ann', amount: amounts[0] },
+          { vendorId: 'bob', amount: amounts[1] },
+          { vendorId: 'cat', amount: amounts[2] },
+        ],
+      });
+      if (cart.mode !== 'embedded') throw new Error('expected an embedded cart');
+      const total = amounts[0] + amounts[1] + amounts[2];
+      expect(cart.amount).toBe(total);
+      for (const item of cart.items) expect(item.applicationFeeAmount + item.vendorAmount).toBe(item.amount);
+      expect(cart.applicationFeeAmount + cart.vendorAmount).toBe(total);
+      await w.stripe.paymentIntents.confirm(cart.paymentIntentId, {
+        payment_method: 'pm_card_visa',
+        return_url: 'https://market.example/paid',
+      });
+      expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+      const made = await stripeTransfers(w, orderId);
+      expect(made.reduce((s, t) => s + t.amount, 0)).toBe(cart.vendorAmount);
+
+      const refunds = [
+        await w.market.refund({ orderId, refundId: 'r1', amount: first }),
+        await w.market.refund({ orderId, refundId: 'r2' }),
+      ];
+      expect(refunds.map((r) => r.amount)).toEqual([first, total - first]);
+      for (const refund of refunds) {
+        expect(refund.status).toBe('succeeded');
+        const parts = refund.parts ?? [];
+        expect(parts.reduce((s, p) => s + p.amount, 0)).toBe(refund.amount);
+        for (const part of parts) expect(part.vendorBears + part.platformBears).toBe(part.amount);
+        const reversed = refund.transferReversals ?? [];
+        for (const part of parts) {
+          expect(reversed.find((r) => r.vendorId === part.vendorId)?.amount).toBe(part.vendorBears);
+        }
+      }
+      const transfers = await w.market.listTransfers(orderId);
+      expect(transfers.every((t) => t.status === 'reversed' && t.amountReversed === t.amount)).toBe(true);
+      for (const balance of w.sandbox.balances().filter((b) => b.currency === currency)) expect(balance.available).toBe(0);
+    });
+  }
+});
