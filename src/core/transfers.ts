@@ -7,7 +7,8 @@ import type { OrderRecord, OrderStatus, TransferRecord } from './records.js';
  *
  * A transfer's life: `pending` (due) -> claimed (`claimedUntil` in the future: one process is calling
  * Stripe) -> `paid` (Stripe created it), or back to `pending` with a backoff after a failure, or `held`
- * while the vendor's account cannot receive transfers, until it can (`held` -> `pending`).
+ * while the vendor's account cannot receive transfers, until it can (`held` -> `pending`), or `failed` when it
+ * must never be made (its cart was refunded in full before it was sent).
  */
 
 /** How long one process may hold a transfer while it calls Stripe, before another may take it over. */
@@ -107,4 +108,21 @@ export function transferAttemptFailed(transfer: TransferRecord, error: string, n
   if (transfer.status !== 'pending') return null;
   const nextAttemptAt = now + transferBackoffMs(transfer.attempts ?? 0);
   return { ...transfer, claimedUntil: null, nextAttemptAt, lastError: error, updatedAt: now };
+}
+
+/**
+ * Why a transfer not made yet must never be made, or null when it is still owed: the customer got the whole charge back
+ * (the cart was refunded in full, in the Dashboard or by a refund made when the transfer was not there to reverse), so
+ * there is nothing left to pay the vendor from.
+ */
+export function transferNoLongerOwed(order: OrderRecord | null): string | null {
+  if (order && order.status === 'refunded') return `order "${order.orderId}" was refunded in full before the transfer was made`;
+  return null;
+}
+
+/** The transfer will never be made: `failed`, with the reason. Null unless it is pending or held (not made). */
+export function cancelTransfer(transfer: TransferRecord, reason: string, now: number): TransferRecord | null {
+  if (transfer.status !== 'pending' && transfer.status !== 'held') return null;
+  if (transfer.stripeTransferId) return null;
+  return { ...transfer, status: 'failed', claimedUntil: null, nextAttemptAt: null, lastError: reason, updatedAt: now };
 }

@@ -76,7 +76,7 @@ export async function mutateRecord<D>(
 export async function listRecords<D>(
   storage: MarketplaceStorage,
   spec: RecordKind<D>,
-  query: { index?: string; statuses?: readonly string[]; limit: number },
+  query: { index?: string; statuses?: readonly string[]; limit: number; createdBefore?: number },
 ): Promise<D[]> {
   const records = await callStorage(`list ${spec.kind} records`, () => storage.list<D>(spec.kind, query));
   return records.map((record) => record.data);

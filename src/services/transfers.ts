@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { type Context, callStripe } from '../context.js';
 import { ORDER, type OrderRecord, TRANSFER, type TransferRecord, type VendorRecord } from '../core/records.js';
 import {
+  cancelTransfer,
   claimTransfer,
   holdTransfer,
   isDue,
@@ -12,6 +13,7 @@ import {
   transferCreated,
   transferIdempotencyKey,
   transferIdOf,
+  transferNoLongerOwed,
 } from '../core/transfers.js';
 import { canReceiveTransfers } from '../core/vendor-status.js';
 import { isMarketplaceError } from '../errors.js';
@@ -43,10 +45,12 @@ export interface TransferSummary {
   failed: number;
   /** Transfers another process holds or that wait for their backoff. */
   skipped: number;
+  /** Transfers that will never be made (`failed`): their cart was refunded in full before they were sent. */
+  canceled: number;
 }
 
 export function emptyTransferSummary(): TransferSummary {
-  return { paid: 0, held: 0, released: 0, failed: 0, skipped: 0 };
+  return { paid: 0, held: 0, released: 0, failed: 0, skipped: 0, canceled: 0 };
 }
 
 /** Stores the transfers a paid cart owes (once: a transfer already stored is left as it is). Storage only. */
@@ -119,6 +123,25 @@ export async function sendTransfer(ctx: Context, transferId: string, run: Settle
   if (!claimed.applied || !claimed.record) return 'skipped';
   const transfer = claimed.record;
   const write = (change: (t: TransferRecord) => TransferRecord | null) => mutateRecord(ctx.storage, TRANSFER, transferId, change);
+  const order = (await getStored(ctx.storage, ORDER, transfer.orderId))?.data ?? null;
+  const notOwed = transferNoLongerOwed(order);
+  if (notOwed) {
+    // An earlier attempt may have made it at Stripe and lost the answer: then it is recorded, not canceled.
+    let made: Stripe.Transfer | null = null;
+    try {
+      made = (transfer.attempts ?? 0) > 1 ? await findCreated(ctx, transfer) : null;
+    } catch (error) {
+      await write((t) => transferAttemptFailed(t, describe(error), ctx.now()));
+      return 'failed';
+    }
+    if (made) {
+      const id = made.id;
+      await write((t) => transferCreated(t, id, ctx.now()));
+      return 'paid';
+    }
+    await write((t) => cancelTransfer(t, notOwed, ctx.now()));
+    return 'canceled';
+  }
 
   let vendor = run.vendors.get(transfer.vendorId);
   if (vendor === undefined) {
@@ -136,7 +159,6 @@ export async function sendTransfer(ctx: Context, transferId: string, run: Settle
   }
 
   try {
-    const order = (await getStored(ctx.storage, ORDER, transfer.orderId))?.data;
     const charge = order ? await sourceCharge(ctx, order, run) : null;
     if (!charge) throw new Error(`the charge of order "${transfer.orderId}" is not known yet`);
     let created = (transfer.attempts ?? 0) > 1 ? await findCreated(ctx, transfer) : null;
@@ -181,14 +203,18 @@ export async function sendOrderTransfers(ctx: Context, order: OrderRecord): Prom
   return summary;
 }
 
-/** Releases the held transfers of `vendorId` when its account can receive transfers now, and sends them. */
+/**
+ * Releases the held transfers of `vendorId` (at most `limit`, however many other vendors' transfers are held) when its
+ * account can receive transfers now, and sends them.
+ */
 export async function releaseHeldTransfers(ctx: Context, vendor: VendorRecord, limit = 1000): Promise<TransferSummary> {
   const summary = emptyTransferSummary();
   if (!canReceiveTransfers(vendor)) return summary;
-  const held = await listRecords(ctx.storage, TRANSFER, { statuses: ['held'], limit });
   const run = newRun([vendor]);
-  for (const transfer of held) {
+  let count = 0;
+  for await (const transfer of transfersIn(ctx, 'held')) {
     if (transfer.vendorId !== vendor.vendorId || transfer.accountId !== vendor.accountId) continue;
+    if (count++ >= limit) break;
     const released = await mutateRecord(ctx.storage, TRANSFER, transfer.transferId, (t) => releaseTransfer(t, ctx.now()));
     if (released.applied) summary.released++;
     summary[await sendTransfer(ctx, transfer.transferId, run)]++;
@@ -197,8 +223,45 @@ export async function releaseHeldTransfers(ctx: Context, vendor: VendorRecord, l
 }
 
 export interface SettleTransfersOptions {
-  /** At most this many transfers of each status (`pending`, `held`) are looked at. Default 100. */
+  /**
+   * At most this many transfers of each status (`pending`, `held`) are sent or released. Default 100. Transfers
+   * that are not due (claimed, in their backoff, or held for a vendor who still cannot receive transfers) do not
+   * count: they are passed over, so they never hide older transfers that are due.
+   */
   limit?: number;
+}
+
+/** How many transfer records one storage read returns while `settleTransfers` walks a status. */
+const SCAN_PAGE = 1000;
+
+/**
+ * The transfers in `status`, newest first, page after page (a page is read when the previous one is used up). Transfers
+ * of one cart share their `createdAt`: each page starts at the last one's time again, and those already seen are skipped
+ * (should more than a page share one time, the rest of them are passed over until the next run).
+ */
+async function* transfersIn(ctx: Context, status: 'pending' | 'held'): AsyncGenerator<TransferRecord> {
+  const seen = new Set<string>();
+  let createdBefore: number | undefined;
+  for (;;) {
+    const page = await listRecords(ctx.storage, TRANSFER, {
+      statuses: [status],
+      limit: SCAN_PAGE,
+      ...(createdBefore === undefined ? {} : { createdBefore }),
+    });
+    let fresh = 0;
+    for (const transfer of page) {
+      if (seen.has(transfer.transferId)) continue;
+      seen.add(transfer.transferId);
+      fresh++;
+      yield transfer;
+    }
+    const last = page[page.length - 1];
+    if (page.length < SCAN_PAGE || !last) return;
+    // A page of nothing new: more than a page share the last time; move past that time so the scan goes on.
+    const next = fresh === 0 ? last.createdAt : last.createdAt + 1;
+    if (createdBefore !== undefined && next >= createdBefore) return;
+    createdBefore = next;
+  }
 }
 
 /**
@@ -210,14 +273,19 @@ export async function settleTransfers(ctx: Context, options: SettleTransfersOpti
   const summary = emptyTransferSummary();
   const run = newRun();
   const now = ctx.now();
-  for (const transfer of await listRecords(ctx.storage, TRANSFER, { statuses: ['pending'], limit })) {
+  let sent = 0;
+  for await (const transfer of transfersIn(ctx, 'pending')) {
+    if (sent >= limit) break;
     if (!isDue(transfer, now)) {
       summary.skipped++;
       continue;
     }
+    sent++;
     summary[await sendTransfer(ctx, transfer.transferId, run)]++;
   }
-  for (const transfer of await listRecords(ctx.storage, TRANSFER, { statuses: ['held'], limit })) {
+  let released = 0;
+  for await (const transfer of transfersIn(ctx, 'held')) {
+    if (released >= limit) break;
     let vendor = run.vendors.get(transfer.vendorId);
     if (vendor === undefined) {
       vendor = await getVendor(ctx, transfer.vendorId);
@@ -229,8 +297,9 @@ export async function settleTransfers(ctx: Context, options: SettleTransfersOpti
       summary.skipped++;
       continue;
     }
-    const released = await mutateRecord(ctx.storage, TRANSFER, transfer.transferId, (t) => releaseTransfer(t, ctx.now()));
-    if (released.applied) summary.released++;
+    released++;
+    const release = await mutateRecord(ctx.storage, TRANSFER, transfer.transferId, (t) => releaseTransfer(t, ctx.now()));
+    if (release.applied) summary.released++;
     summary[await sendTransfer(ctx, transfer.transferId, run)]++;
   }
   return summary;

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { type DisputePolicy, type MarketplaceOptions, type RefundPolicy, vendorBearsDisputes } from '../../src/index.js';
 import type { DisputeRecord } from '../../src/core/records.js';
 import type { WebhookDeliveryOptions } from '../../src/testing/index.js';
-import { cartWorld, startOnboarding } from '../carts/helpers.js';
 import { completeHostedOnboarding, world, type World } from '../world.js';
 
 // What these tests rely on from Stripe:
@@ -203,47 +202,5 @@ describe('a dispute on a subscription payment', () => {
     expect(await disputeRecord(w, (dispute as Stripe.Dispute).id)).toBeUndefined();
     // The vendor keeps 900 less the 12 % fee (108): no reversal was made.
     expect(balance(w, accountId)).toBe(792);
-  });
-});
-
-describe('a dispute on a cart whose vendor transfer is still held', () => {
-  // Documented (README "Carts", Disputes): there is no transfer to reverse yet, so the dispute's events fail (500) and
-  // record nothing until the transfer is made; once the vendor can receive it, the next delivery makes every reversal.
-  it('fails each delivery until the transfer is made, then reverses every vendor share once', async () => {
-    const w = await cartWorld(['ann'], { disputePolicy: vendorBearsDisputes() });
-    const cat = await startOnboarding(w, 'cat');
-    await w.sandbox.flushWebhooks();
-    const checkout = await w.market.createCheckout({
-      orderId: 'cart_1',
-      currency: 'gbp',
-      items: [
-        { vendorId: 'cat', amount: 1000 },
-        { vendorId: 'ann', amount: 1000 },
-      ],
-    });
-    await w.stripe.paymentIntents.confirm(checkout.paymentIntentId as string, {
-      payment_method: 'pm_card_createDispute',
-      return_url: 'https://market.example/paid',
-    });
-    const first = await w.sandbox.flushWebhooks();
-    expect(first.failed.map((f) => f.eventType).sort()).toEqual(['charge.dispute.created', 'charge.dispute.funds_withdrawn']);
-    expect((await w.market.listTransfers('cart_1')).map((t) => [t.vendorId, t.status])).toEqual([
-      ['cat', 'held'],
-      ['ann', 'paid'],
-    ]);
-    expect((await w.market.getOrder('cart_1'))?.dispute).toBeNull();
-
-    // The vendor finishes onboarding: its transfer is released and sent; the dispute's next delivery reverses both.
-    await completeHostedOnboarding(w, cat.url);
-    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
-    const transfers = await w.market.listTransfers('cart_1');
-    expect(transfers.every((t) => t.status === 'paid' && t.stripeTransferId)).toBe(true);
-    const disputed = w.sandbox.events().filter((e) => e.type.startsWith('charge.dispute.'));
-    for (const event of disputed) expect((await w.market.receiveEvent(event)).outcome).toBe('processed');
-    const reversed = [];
-    for (const t of transfers) reversed.push(...(await w.stripe.transfers.listReversals(t.stripeTransferId as string)).data);
-    // 12 % of 1000 is 120: each vendor gives back the 880 it received.
-    expect(reversed.map((r) => r.amount)).toEqual([880, 880]);
-    expect((await w.market.getOrder('cart_1'))?.dispute).toMatchObject({ status: 'needs_response', amount: 2000 });
   });
 });

@@ -74,6 +74,8 @@ export const disputeProjector: Projector<Prepared> = {
         // A reversal made by a delivery that failed before recording it: found now, so it is repaid, not skipped.
         for (const move of record.moves ?? []) {
           if (move.reversal.status === 'done') continue;
+          // A cart's transfer not made yet was not reversed either.
+          if (order.chargeType === 'separate' && !(await madeCartTransfer(ctx, order, move.vendorId))) continue;
           const transferId = await vendorTransferId(ctx, order, idOf(object.charge), move.vendorId);
           const made = await findReversal(ctx, transferId, reversalKey(record, move));
           if (made) results.push({ kind: 'reversal', vendorId: move.vendorId, stripeId: made.id, amount: made.amount });
@@ -81,7 +83,10 @@ export const disputeProjector: Projector<Prepared> = {
         record = decideDisputeMoves(record, null, results, now);
       }
       const actions = disputeActions(record);
-      for (const action of actions) results.push(await perform(ctx, order, idOf(object.charge), action));
+      for (const action of actions) {
+        const result = await perform(ctx, order, idOf(object.charge), action);
+        if (result) results.push(result);
+      }
       if (pass === 2 || !actions.some((a) => a.kind === 'reversal')) break;
       // A reversal was just made: if the dispute was won meanwhile, its closing event may have looked for this
       // reversal before it existed. Read the dispute again and repay now in that case.
@@ -159,9 +164,20 @@ async function perform(
   order: OrderRecord,
   chargeId: string | null,
   action: DisputeAction,
-): Promise<DisputeMoveResult> {
+): Promise<DisputeMoveResult | null> {
   const key = action.idempotencyKey;
   if (action.kind === 'reversal') {
+    if (order.chargeType === 'separate' && !(await madeCartTransfer(ctx, order, action.vendorId))) {
+      // The vendor's cart transfer is not made yet (held until the vendor can receive transfers): there is nothing to
+      // reverse now. The move stays pending, and the dispute's next event reverses it once the transfer is made;
+      // failing the event instead would keep the dispute unrecorded, and its handlers unrun, until then.
+      ctx.logger.warn?.("a dispute reversal waits for the vendor's cart transfer to be made", {
+        disputeId: action.disputeId,
+        orderId: action.orderId,
+        vendorId: action.vendorId,
+      });
+      return null;
+    }
     const transferId = await vendorTransferId(ctx, order, chargeId, action.vendorId);
     const made = await findReversal(ctx, transferId, key);
     if (made) return { kind: 'reversal', vendorId: action.vendorId, stripeId: made.id, amount: made.amount };
@@ -203,6 +219,12 @@ async function findReversal(ctx: Context, transferId: string, key: string): Prom
     ctx.stripe.transfers.listReversals(transferId, { limit: 100 }),
   );
   return reversals.data.find((r) => r.metadata?.dispute_move === key) ?? null;
+}
+
+/** The Stripe id of the vendor's transfer of a cart, once it is made; null while it is held or pending. */
+async function madeCartTransfer(ctx: Context, order: OrderRecord, vendorId: string): Promise<string | null> {
+  const transfers = await listRecords(ctx.storage, TRANSFER, { index: order.orderId, limit: 1000 });
+  return transfers.find((t) => t.vendorId === vendorId && t.stripeTransferId)?.stripeTransferId ?? null;
 }
 
 /**
