@@ -2,33 +2,12 @@ import type Stripe from 'stripe';
 import { describe, expect, it, vi } from 'vitest';
 import { type DisputeRecord, envelope, TRANSFER, type TransferRecord } from '../../src/core/records.js';
 import { vendorBearsDisputes } from '../../src/index.js';
-import type { World } from '../world.js';
 import { completeHostedOnboarding } from '../world.js';
-import { cartWorld, startOnboarding } from './helpers.js';
+import { cartWorld, ITEMS, payCart, startOnboarding, stripeTransfers } from './helpers.js';
 
 // Separate charges and transfers: the platform creates each transfer itself, after the charge
 // (https://docs.stripe.com/connect/separate-charges-and-transfers); a refund of the charge does not touch the
 // transfers, so a transfer not made yet must not be made for money the customer got back.
-
-const ITEMS = [
-  { vendorId: 'ann', amount: 1500, description: 'Teapot' },
-  { vendorId: 'bob', amount: 999, description: 'Mug' },
-  { vendorId: 'cat', amount: 1001, description: 'Spoon' },
-];
-
-async function payCart(w: World, orderId: string, items = ITEMS) {
-  const cart = await w.market.createCheckout({ orderId, currency: 'gbp', items });
-  if (cart.mode !== 'embedded') throw new Error('expected an embedded cart');
-  await w.stripe.paymentIntents.confirm(cart.paymentIntentId, {
-    payment_method: 'pm_card_visa',
-    return_url: 'https://market.example/paid',
-  });
-  return cart;
-}
-
-async function stripeTransfers(w: World, group: string): Promise<Stripe.Transfer[]> {
-  return (await w.stripe.transfers.list({ transfer_group: group, limit: 100 })).data;
-}
 
 describe('cart transfers of a cart refunded before they are made', () => {
   it('a held transfer of a cart refunded in full (in the Dashboard) is never sent, even once the vendor is ready', async () => {
@@ -152,20 +131,8 @@ describe('a dispute on a cart whose vendor transfer is held', () => {
     w.market.on('charge.dispute.created', async () => {
       handled++;
     });
-    const cart = await w.market.createCheckout({
-      orderId: 'cart_disputed_held',
-      currency: 'gbp',
-      items: [
-        { vendorId: 'ann', amount: 1500 },
-        { vendorId: 'bob', amount: 999 },
-        { vendorId: 'cat', amount: 1001 },
-      ],
-    });
-    if (cart.mode !== 'embedded') throw new Error('expected an embedded cart');
-    const paid = await w.stripe.paymentIntents.confirm(cart.paymentIntentId, {
-      payment_method: 'pm_card_createDispute',
-      return_url: 'https://market.example/paid',
-    });
+    const cart = await payCart(w, 'cart_disputed_held', ITEMS, 'pm_card_createDispute');
+    const paid = cart.intent;
     const [dispute] = (await w.stripe.disputes.list({ charge: paid.latest_charge as string })).data;
     const disputeId = (dispute as Stripe.Dispute).id;
     expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);

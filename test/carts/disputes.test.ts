@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import type { DisputeRecord } from '../../src/core/records.js';
 import { vendorBearsDisputes } from '../../src/index.js';
-import { cartWorld } from './helpers.js';
+import { cartWorld, ITEMS, payCart } from './helpers.js';
 
 // A dispute on a cart (separate charges and transfers): Stripe debits the platform; the dispute policy says what each
 // vendor gives back, split by the largest remainder over the items, reversed from each vendor's own transfer (made by
@@ -13,20 +13,8 @@ import { cartWorld } from './helpers.js';
 describe('a dispute on a cart', () => {
   it('is split across the vendors by the dispute policy, reversed from the transfers the cart made, and repaid when won', async () => {
     const w = await cartWorld(undefined, { disputePolicy: vendorBearsDisputes() });
-    const cart = await w.market.createCheckout({
-      orderId: 'cart_disputed',
-      currency: 'gbp',
-      items: [
-        { vendorId: 'ann', amount: 1500 },
-        { vendorId: 'bob', amount: 999 },
-        { vendorId: 'cat', amount: 1001 },
-      ],
-    });
-    if (cart.mode !== 'embedded') throw new Error('expected an embedded cart');
-    const paid = await w.stripe.paymentIntents.confirm(cart.paymentIntentId, {
-      payment_method: 'pm_card_createDispute',
-      return_url: 'https://market.example/paid',
-    });
+    const cart = await payCart(w, 'cart_disputed', ITEMS, 'pm_card_createDispute');
+    const paid = cart.intent;
     const [dispute] = (await w.stripe.disputes.list({ charge: paid.latest_charge as string })).data;
     const disputeId = (dispute as Stripe.Dispute).id;
     expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);

@@ -4,7 +4,7 @@ import { envelope, type TransferRecord, VENDOR, type VendorRecord } from '../../
 import { TRANSFER_CLAIM_MS } from '../../src/index.js';
 import type { World } from '../world.js';
 import { completeHostedOnboarding } from '../world.js';
-import { cartWorld, startOnboarding } from './helpers.js';
+import { cartWorld, ITEMS, payCart, startOnboarding, stripeTransfers } from './helpers.js';
 
 // Separate charges and transfers: after the charge succeeds, one transfer per vendor with `source_transaction` set to
 // the charge (not the PaymentIntent) and the order's `transfer_group`
@@ -13,26 +13,6 @@ import { cartWorld, startOnboarding } from './helpers.js';
 // `transfers` capability is refused; the code `insufficient_capabilities_for_transfer` is the sandbox's copy of Stripe's
 // answer (the docs do not list it). Idempotency keys are kept for at least 24 hours, and a request refused in
 // validation is not saved under its key (https://docs.stripe.com/api/idempotent_requests).
-
-const ITEMS = [
-  { vendorId: 'ann', amount: 1500, description: 'Teapot' },
-  { vendorId: 'bob', amount: 999, description: 'Mug' },
-  { vendorId: 'cat', amount: 1001, description: 'Spoon' },
-];
-
-async function payCart(w: World, orderId: string, items = ITEMS) {
-  const cart = await w.market.createCheckout({ orderId, currency: 'gbp', items });
-  if (cart.mode !== 'embedded') throw new Error('expected an embedded cart');
-  await w.stripe.paymentIntents.confirm(cart.paymentIntentId, {
-    payment_method: 'pm_card_visa',
-    return_url: 'https://market.example/paid',
-  });
-  return cart;
-}
-
-async function stripeTransfers(w: World, group: string): Promise<Stripe.Transfer[]> {
-  return (await w.stripe.transfers.list({ transfer_group: group, limit: 100 })).data;
-}
 
 function byVendor(records: readonly TransferRecord[]): Record<string, Pick<TransferRecord, 'status' | 'amount'>> {
   return Object.fromEntries(records.map((t) => [t.vendorId, { status: t.status, amount: t.amount }]));
