@@ -4,6 +4,7 @@ import { MarketplaceError } from '../errors.js';
 import { askCommission, type Context } from '../context.js';
 import { assertChargeAmount, currencyInfo, MAX_AMOUNT } from '../core/money/currencies.js';
 import type { OrderItem, OrderRecord, OrderStatus, StripeCreateRequest, VendorRecord } from '../core/records.js';
+import { newOrder } from '../core/orders.js';
 import { cartTransferGroup } from '../core/transfers.js';
 import { getOrder, insertOrder } from '../services/orders.js';
 import { assertSamePayment, paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
@@ -285,32 +286,16 @@ export async function createCartCheckout(ctx: Context, input: CartCheckoutInput)
   } else {
     const vendors = await cartVendors(ctx, data);
     const items = await priceItems(ctx, data, vendors);
-    const fee = items.reduce((sum, item) => sum + item.applicationFeeAmount, 0);
-    const first = items[0] as OrderItem;
-    const now = ctx.now();
-    const record: OrderRecord = {
+    const record = newOrder({
       orderId: data.orderId,
-      vendorId: first.vendorId,
-      accountId: first.accountId,
       mode: data.mode,
       chargeType: 'separate',
-      amount: data.amount,
       currency: data.currency,
-      applicationFeeAmount: fee,
-      vendorAmount: data.amount - fee,
       items,
-      status: 'pending',
-      paymentIntentId: null,
-      checkoutSessionId: null,
-      chargeId: null,
-      amountRefunded: 0,
-      dispute: null,
-      lastPaymentError: null,
       description: data.mode === 'embedded' ? (data.description ?? null) : null,
       metadata: data.metadata,
-      createdAt: now,
-      updatedAt: now,
-    };
+      now: ctx.now(),
+    });
     // Record the cart, and the exact request, before calling Stripe: a retry after a lost answer sends the same
     // parameters under the same key, and a call with other terms is caught.
     const inserted = await insertOrder(ctx, { ...record, stripeRequest: requestFor(record, data) });

@@ -4,6 +4,7 @@ import { MarketplaceError } from '../errors.js';
 import { askCommission, type Context } from '../context.js';
 import { assertChargeAmount, MAX_AMOUNT } from '../core/money/currencies.js';
 import type { OrderRecord, OrderStatus, StripeCreateRequest } from '../core/records.js';
+import { newOrder } from '../core/orders.js';
 import { getOrder, insertOrder } from '../services/orders.js';
 import { assertSamePayment, paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
 import { requireReadyVendor } from '../services/vendors.js';
@@ -215,17 +216,12 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
       orderId: data.orderId,
       metadata: userMetadata,
     });
-    const now = ctx.now();
-    const record: OrderRecord = {
+    const description = data.mode === 'embedded' ? (data.description ?? null) : null;
+    const record = newOrder({
       orderId: data.orderId,
-      vendorId: vendor.vendorId,
-      accountId: vendor.accountId,
       mode: data.mode,
       chargeType: 'destination',
-      amount: data.amount,
       currency: data.currency,
-      applicationFeeAmount: fee,
-      vendorAmount: data.amount - fee,
       items: [
         {
           vendorId: vendor.vendorId,
@@ -233,21 +229,13 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
           amount: data.amount,
           applicationFeeAmount: fee,
           vendorAmount: data.amount - fee,
-          description: data.mode === 'embedded' ? (data.description ?? null) : null,
+          description,
         },
       ],
-      status: 'pending',
-      paymentIntentId: null,
-      checkoutSessionId: null,
-      chargeId: null,
-      amountRefunded: 0,
-      dispute: null,
-      lastPaymentError: null,
-      description: data.mode === 'embedded' ? (data.description ?? null) : null,
+      description,
       metadata: userMetadata,
-      createdAt: now,
-      updatedAt: now,
-    };
+      now: ctx.now(),
+    });
     // Record the order, and the exact request, before calling Stripe: a concurrent call with other terms is
     // caught, and a retry after a lost answer sends the same parameters under the same key.
     const inserted = await insertOrder(ctx, { ...record, stripeRequest: requestFor(record, data) });
