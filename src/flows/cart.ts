@@ -6,8 +6,7 @@ import { assertChargeAmount, currencyInfo, MAX_AMOUNT } from '../core/money/curr
 import type { OrderItem, OrderRecord, OrderStatus, StripeCreateRequest, VendorRecord } from '../core/records.js';
 import { newOrder } from '../core/orders.js';
 import { cartTransferGroup } from '../core/transfers.js';
-import { getOrder, insertOrder } from '../services/orders.js';
-import { assertSamePayment, paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
+import { assertSamePayment, paymentRequest, payOnce } from '../services/payments.js';
 import { requireVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { checkoutMetadataSchema, idSchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
@@ -278,31 +277,25 @@ function assertNoConflict(order: OrderRecord, data: Validated): void {
  */
 export async function createCartCheckout(ctx: Context, input: CartCheckoutInput): Promise<CartCheckoutResult> {
   const data = validate(input);
-  let order = await getOrder(ctx, data.orderId);
-  if (order) {
-    assertNoConflict(order, data);
-    const replay = await resumePayment(ctx, order, RESULTS);
-    if (replay) return replay;
-  } else {
-    const vendors = await cartVendors(ctx, data);
-    const items = await priceItems(ctx, data, vendors);
-    const record = newOrder({
-      orderId: data.orderId,
-      mode: data.mode,
-      chargeType: 'separate',
-      currency: data.currency,
-      items,
-      description: data.mode === 'embedded' ? (data.description ?? null) : null,
-      metadata: data.metadata,
-      now: ctx.now(),
-    });
-    // Record the cart, and the exact request, before calling Stripe: a retry after a lost answer sends the same
-    // parameters under the same key, and a call with other terms is caught.
-    const inserted = await insertOrder(ctx, { ...record, stripeRequest: requestFor(record, data) });
-    order = inserted.order;
-    if (!inserted.created) assertNoConflict(order, data);
-  }
-  return sendPayment(ctx, order, order.stripeRequest ?? requestFor(order, data), RESULTS);
+  return payOnce(ctx, data.orderId, {
+    assertSame: (order) => assertNoConflict(order, data),
+    async newOrder() {
+      const vendors = await cartVendors(ctx, data);
+      const items = await priceItems(ctx, data, vendors);
+      return newOrder({
+        orderId: data.orderId,
+        mode: data.mode,
+        chargeType: 'separate',
+        currency: data.currency,
+        items,
+        description: data.mode === 'embedded' ? (data.description ?? null) : null,
+        metadata: data.metadata,
+        now: ctx.now(),
+      });
+    },
+    request: (order) => requestFor(order, data),
+    results: RESULTS,
+  });
 }
 
 function orderMetadata(order: OrderRecord): Record<string, string> {

@@ -5,8 +5,7 @@ import { askCommission, type Context } from '../context.js';
 import { assertChargeAmount, MAX_AMOUNT } from '../core/money/currencies.js';
 import type { OrderRecord, OrderStatus, StripeCreateRequest } from '../core/records.js';
 import { newOrder } from '../core/orders.js';
-import { getOrder, insertOrder } from '../services/orders.js';
-import { assertSamePayment, paymentRequest, resumePayment, sendPayment } from '../services/payments.js';
+import { assertSamePayment, paymentRequest, payOnce } from '../services/payments.js';
 import { requireReadyVendor } from '../services/vendors.js';
 import { lazy, parseWith } from '../util/validate.js';
 import { checkoutMetadataSchema, idSchema, refuseForbiddenKeys, textSchema, webUrlSchema } from '../util/schemas.js';
@@ -201,49 +200,44 @@ export async function createCheckout(ctx: Context, input: CheckoutInput): Promis
     }
   }
 
-  let order = await getOrder(ctx, data.orderId);
-  if (order) {
-    assertNoConflict(order, data);
-    const replay = await resumePayment(ctx, order, RESULTS);
-    if (replay) return replay;
-  } else {
-    const vendor = await requireReadyVendor(ctx, data.vendorId);
-    const fee = await askCommission(ctx, {
-      amount: data.amount,
-      currency: data.currency,
-      vendorId: vendor.vendorId,
-      accountId: vendor.accountId,
-      orderId: data.orderId,
-      metadata: userMetadata,
-    });
-    const description = data.mode === 'embedded' ? (data.description ?? null) : null;
-    const record = newOrder({
-      orderId: data.orderId,
-      mode: data.mode,
-      chargeType: 'destination',
-      currency: data.currency,
-      items: [
-        {
-          vendorId: vendor.vendorId,
-          accountId: vendor.accountId,
-          amount: data.amount,
-          applicationFeeAmount: fee,
-          vendorAmount: data.amount - fee,
-          description,
-        },
-      ],
-      description,
-      metadata: userMetadata,
-      now: ctx.now(),
-    });
-    // Record the order, and the exact request, before calling Stripe: a concurrent call with other terms is
-    // caught, and a retry after a lost answer sends the same parameters under the same key.
-    const inserted = await insertOrder(ctx, { ...record, stripeRequest: requestFor(record, data) });
-    order = inserted.order;
-    if (!inserted.created) assertNoConflict(order, data);
-  }
-  // The order is stored; every retry sends the stored terms with the same key, so Stripe creates one payment.
-  return sendPayment(ctx, order, order.stripeRequest ?? requestFor(order, data), RESULTS);
+  // One payment per order id: the order and its exact request are stored before Stripe is called, and every retry
+  // sends the stored request with the same key, so Stripe creates one payment.
+  return payOnce(ctx, data.orderId, {
+    assertSame: (order) => assertNoConflict(order, data),
+    async newOrder() {
+      const vendor = await requireReadyVendor(ctx, data.vendorId);
+      const fee = await askCommission(ctx, {
+        amount: data.amount,
+        currency: data.currency,
+        vendorId: vendor.vendorId,
+        accountId: vendor.accountId,
+        orderId: data.orderId,
+        metadata: userMetadata,
+      });
+      const description = data.mode === 'embedded' ? (data.description ?? null) : null;
+      return newOrder({
+        orderId: data.orderId,
+        mode: data.mode,
+        chargeType: 'destination',
+        currency: data.currency,
+        items: [
+          {
+            vendorId: vendor.vendorId,
+            accountId: vendor.accountId,
+            amount: data.amount,
+            applicationFeeAmount: fee,
+            vendorAmount: data.amount - fee,
+            description,
+          },
+        ],
+        description,
+        metadata: userMetadata,
+        now: ctx.now(),
+      });
+    },
+    request: (order) => requestFor(order, data),
+    results: RESULTS,
+  });
 }
 
 function orderMetadata(order: OrderRecord): Record<string, string> {

@@ -3,7 +3,7 @@ import { type Context, callStripe } from '../context.js';
 import { MarketplaceError } from '../errors.js';
 import { changedPaths } from '../util/changed-paths.js';
 import type { OrderRecord, StripeCreateRequest } from '../core/records.js';
-import { mutateOrder } from './orders.js';
+import { getOrder, insertOrder, mutateOrder } from './orders.js';
 
 /**
  * The one payment of an order, shared by single-vendor checkouts and carts: the request is stored with the order
@@ -61,6 +61,37 @@ export function assertSamePayment(order: OrderRecord, differences: string[], cal
       { details: { orderId: order.orderId, differences } },
     );
   }
+}
+
+/** How one checkout flow (a single vendor's, or a cart's) makes its order and its payment. */
+export interface PaymentFlow<E, H> {
+  /** Throws `ORDER_CONFLICT` when the stored order is not this call's. */
+  assertSame(order: OrderRecord): void;
+  /** Makes the new order (vendors checked, items priced); nothing is stored yet. */
+  newOrder(): Promise<OrderRecord>;
+  /** The Stripe request that creates the order's payment, from the order's terms and the call's own fields. */
+  request(order: OrderRecord): StripeCreateRequest;
+  readonly results: PaymentResults<E, H>;
+}
+
+/**
+ * One payment per order id. A stored order is checked against the call and its payment returned when Stripe made
+ * it; otherwise the order is made, and stored with its exact Stripe request before Stripe is called, so a concurrent
+ * call with other terms is caught and every retry sends the stored request under the same key.
+ */
+export async function payOnce<E, H>(ctx: Context, orderId: string, flow: PaymentFlow<E, H>): Promise<E | H> {
+  let order = await getOrder(ctx, orderId);
+  if (order) {
+    flow.assertSame(order);
+    const replay = await resumePayment(ctx, order, flow.results);
+    if (replay) return replay;
+  } else {
+    const record = await flow.newOrder();
+    const inserted = await insertOrder(ctx, { ...record, stripeRequest: flow.request(record) });
+    order = inserted.order;
+    if (!inserted.created) flow.assertSame(order);
+  }
+  return sendPayment(ctx, order, order.stripeRequest ?? flow.request(order), flow.results);
 }
 
 /** Returns the payment already created for a stored order, or null when none was recorded yet. */
