@@ -2,25 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type CommissionPolicy, percentage } from '../../src/index.js';
 import { cartWorld } from '../carts/helpers.js';
 import { completeHostedOnboarding, world } from '../world.js';
+import { never, within } from './limits.js';
 
 // The commission policy is asked by carts (once per item) and by subscriptions (when one is created, and for
 // each invoice's fee in the invoice webhooks), not only by single-vendor checkouts: a policy that never
 // answers must fail each of those calls with TIMEOUT (`timeouts.commissionMs`) instead of holding it up.
-
-const never = () => new Promise<never>(() => undefined);
-
-/** Fails the test (instead of hanging it) when `promise` has not settled after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** `percentage(10)`, except that its next `gate.hang` answers never come. */
 function hangingNext(gate: { hang: number }): CommissionPolicy {

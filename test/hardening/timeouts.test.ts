@@ -6,24 +6,10 @@ import { storedOrder } from '../records.js';
 import { DATABASE_URL, dropTables, SERVER_REQUIRED, serverPool, uniquePrefix } from '../storage/helpers.js';
 import { makeMarket, paymentIntent, seed, sign, stripeEvent } from '../webhooks/helpers.js';
 import { completeHostedOnboarding, world } from '../world.js';
+import { never, within } from './limits.js';
 
 // Nothing the library waits for may hold a call up without end: the commission policy, webhook and onError
 // handlers, the logger and storage each get a time limit (`timeouts`), past which the call fails with TIMEOUT.
-
-const never = () => new Promise<never>(() => undefined);
-
-/** Fails the test (instead of hanging it) when `promise` has not settled after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function eventStatus(storage: MarketplaceStorage, eventId: string) {
   return (await storage.listEvents({ limit: 1000 })).find((event) => event.id === eventId) ?? null;
