@@ -106,7 +106,8 @@ describe.skipIf(!SERVER_REQUIRED)('50 concurrent refunds of one order, across pr
         child.stdout?.on('data', (chunk: Buffer) => {
           out += chunk.toString('utf8');
         });
-        return once(child, 'exit').then(([code]) => {
+        // 'close', not 'exit': 'exit' can come before the child's last stdout chunk has been read.
+        return once(child, 'close').then(([code]) => {
           if (code !== 0) throw new Error(`worker w${n} exited with ${code}`);
           return JSON.parse(out) as { ok: { refundId: string; amount: number }[]; errors: string[] };
         });
