@@ -138,3 +138,4 @@ export type {
   VendorSessionInput,
   VendorSessionResult,
 } from './flows/vendor-tools.js';
+export type { ListDisputesOptions } from './flows/disputes.js';

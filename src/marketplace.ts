@@ -3,10 +3,11 @@ import { MarketplaceError } from './errors.js';
 import type { Context } from './context.js';
 import type { CommissionPolicy } from './core/money/commission.js';
 import { type DisputePolicy, platformBearsDisputes } from './core/money/dispute.js';
+import * as disputes from './flows/disputes.js';
 import * as payouts from './flows/payouts.js';
 import { proportionalRefund, type RefundPolicy } from './core/money/refund.js';
 import { getRefundRecord, listRefundRecords, refundOrder, type RefundInput } from './flows/refund.js';
-import type { OrderRecord, PayoutRecord, RefundRecord, TransferRecord, VendorRecord } from './core/records.js';
+import type { DisputeRecord, OrderRecord, PayoutRecord, RefundRecord, TransferRecord, VendorRecord } from './core/records.js';
 import type { MarketplaceStorage } from './storage/types.js';
 import { getVendor, listVendors } from './services/vendors.js';
 import { getOrder, listOrders } from './services/orders.js';
@@ -277,6 +278,16 @@ export class Marketplace<S extends MarketplaceStorage = MarketplaceStorage> {
   async listTransfers(orderId: string): Promise<TransferRecord[]> {
     const id = parseWith(idSchema(), orderId, 'listTransfers(orderId)');
     return transfersOfOrder(this.ctx, id);
+  }
+
+  /** The stored dispute (status, amounts, the dispute policy's money moves and their state), or null. */
+  getDispute(disputeId: string): Promise<DisputeRecord | null> {
+    return disputes.getDispute(this.ctx, disputeId);
+  }
+
+  /** The order's stored disputes, newest first (default at most 100). */
+  listDisputes(options: disputes.ListDisputesOptions): Promise<DisputeRecord[]> {
+    return disputes.listDisputes(this.ctx, options);
   }
 
   /** The vendor's available and pending balance per currency, read from Stripe now (`balance.retrieve` on its account). */

@@ -455,3 +455,25 @@ describe('disputes: other policies', () => {
     );
   });
 });
+
+describe('market.getDispute and market.listDisputes', () => {
+  it('read the stored dispute, by its id and by its order, with the policy moves', async () => {
+    const { w, disputeId } = await disputedOrder({ disputePolicy: vendorBearsDisputes() });
+    expect(await w.market.getDispute(disputeId)).toBeNull();
+    expect(await w.market.listDisputes({ orderId: 'order_1' })).toEqual([]);
+    expect((await w.sandbox.flushWebhooks()).failed).toEqual([]);
+
+    const stored = await w.market.getDispute(disputeId);
+    expect(stored).toMatchObject({ disputeId, orderId: 'order_1', amount: 2000, currency: 'gbp', status: 'needs_response' });
+    expect(stored?.moves?.[0]?.reversal).toMatchObject({ status: 'done' });
+    expect(await w.market.listDisputes({ orderId: 'order_1' })).toEqual([stored]);
+    expect(await w.market.listDisputes({ orderId: 'order_2' })).toEqual([]);
+  });
+
+  it('refuse bad input before storage is read', async () => {
+    const w = world();
+    await expect(w.market.getDispute('')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(w.market.listDisputes({ orderId: 'order_1', limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(w.market.listDisputes({} as { orderId: string })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
