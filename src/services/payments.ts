@@ -95,11 +95,7 @@ export async function payOnce<E, H>(ctx: Context, orderId: string, flow: Payment
 }
 
 /** Returns the payment already created for a stored order, or null when none was recorded yet. */
-export async function resumePayment<E, H>(
-  ctx: Context,
-  order: OrderRecord,
-  results: PaymentResults<E, H>,
-): Promise<E | H | null> {
+async function resumePayment<E, H>(ctx: Context, order: OrderRecord, results: PaymentResults<E, H>): Promise<E | H | null> {
   if (order.mode === 'embedded' && order.paymentIntentId) {
     const id = order.paymentIntentId;
     const intent = await callStripe('paymentIntents.retrieve', () => ctx.stripe.paymentIntents.retrieve(id));
@@ -117,7 +113,7 @@ export async function resumePayment<E, H>(
  * Sends `request` (the stored one; orders stored by earlier versions have none, and the flow builds it from the
  * call) under the order's key, records what Stripe made, and returns the flow's result.
  */
-export async function sendPayment<E, H>(
+async function sendPayment<E, H>(
   ctx: Context,
   order: OrderRecord,
   request: StripeCreateRequest,
